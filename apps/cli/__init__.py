@@ -1,0 +1,22 @@
+"""The `meshkit` command. Each command group lives in its own module and is registered here."""
+
+from __future__ import annotations
+
+import typer
+
+from meshkit.apps.cli import ck as ck_commands
+from meshkit.apps.cli import demo as demo_commands
+
+app = typer.Typer(
+    name="meshkit",
+    help="meshkit: a metadata-driven data-mesh platform and energy-community management system.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(ck_commands.app, name="ck")
+app.command("demo")(demo_commands.demo)
+
+
+def main() -> None:
+    app()
