@@ -22,6 +22,8 @@ Element = etree._Element
 #: DateTimeU values must carry the Austrian offset (+01:00 / +02:00).
 VIENNA = ZoneInfo("Europe/Vienna")
 
+_WHOLE_LIMIT = Decimal(10) ** 18
+
 T = TypeVar("T")
 E = TypeVar("E", bound=StrEnum)
 
@@ -109,6 +111,9 @@ def parse_decimal(raw: str) -> Decimal:
 
 def parse_whole(raw: str) -> int:
     value = parse_decimal(raw)
+    # Bounded before int(): "1E+999999999" would otherwise build a gigantic integer.
+    if abs(value) >= _WHOLE_LIMIT:
+        raise ValueError("number too large")
     if value != value.to_integral_value():
         raise ValueError("not a whole number")
     return int(value)

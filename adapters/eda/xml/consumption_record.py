@@ -146,6 +146,14 @@ def _end_of(ep: t.Element, start: datetime, interval: MeteringInterval) -> datet
     return start + step
 
 
+def _derived_end(ep: t.Element, start: datetime, interval: MeteringInterval) -> datetime:
+    try:
+        return _end_of(ep, start, interval)
+    except OverflowError:
+        message = f"EP starting {start} has no representable end"
+        raise ContentError(message, line=t.line_of(ep)) from None
+
+
 def build_consumption_record(message: ConsumptionRecord, version: str) -> t.Element:
     t.only_in(version, _NEW, CONSUMPTION_RECORD.name, "sequence", message.sequence)
     ns = CONSUMPTION_RECORD.namespace(version)
