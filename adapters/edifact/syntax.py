@@ -108,7 +108,7 @@ def _issue(
     return SyntaxIssue(
         code,
         reason,
-        segment.index if segment else None,
+        segment.number if segment else None,
         segment.tag if segment else None,
         **where,
     )
@@ -130,7 +130,7 @@ def check_structure(segments: Sequence[Segment], chars: ServiceChars, una: bool)
         raise EdifactSyntaxError(
             "interchange has no UNB header",
             code=SyntaxErrorCode.MISSING,
-            segment_index=first.index if first else None,
+            segment_index=first.number if first else None,
             tag=first.tag if first else None,
         )
     report = SyntaxReport(
@@ -178,9 +178,7 @@ def check_structure(segments: Sequence[Segment], chars: ServiceChars, una: bool)
                 )
             )
         elif message is None:
-            top.append(
-                _issue(SyntaxErrorCode.OUTSIDE_MESSAGE, "segment outside UNH…UNT", segment)
-            )
+            top.append(_issue(SyntaxErrorCode.OUTSIDE_MESSAGE, "segment outside UNH…UNT", segment))
         elif not _TAG.fullmatch(tag):
             code = (
                 SyntaxErrorCode.INVALID_SERVICE_SEGMENT_TAG
@@ -192,7 +190,7 @@ def check_structure(segments: Sequence[Segment], chars: ServiceChars, una: bool)
                     code,
                     f"segment tag {tag!r} is not three capital letters",
                     segment,
-                    position_in_message=segment.index - message.first_index + 1,
+                    position_in_message=segment.number - message.first_index + 1,
                 )
             )
     if message is not None:
@@ -200,7 +198,7 @@ def check_structure(segments: Sequence[Segment], chars: ServiceChars, una: bool)
     if unz is None:
         last = segments[-1]
         top.append(
-            SyntaxIssue(SyntaxErrorCode.MISSING, "UNZ trailer is missing", last.index, "UNZ")
+            SyntaxIssue(SyntaxErrorCode.MISSING, "UNZ trailer is missing", last.number, "UNZ")
         )
     else:
         declared = _count(unz, 1)
@@ -221,23 +219,20 @@ def check_structure(segments: Sequence[Segment], chars: ServiceChars, una: bool)
             top.append(
                 _issue(
                     SyntaxErrorCode.REFERENCES_DO_NOT_MATCH,
-                    f"UNZ reference {unz.get(2)!r} differs from UNB's "
-                    f"{report.control_reference!r}",
+                    f"UNZ reference {unz.get(2)!r} differs from UNB's {report.control_reference!r}",
                     unz,
                     element=2,
                 )
             )
     if not report.messages:
-        top.append(
-            _issue(SyntaxErrorCode.LOWER_LEVEL_EMPTY, "interchange holds no message", unb)
-        )
+        top.append(_issue(SyntaxErrorCode.LOWER_LEVEL_EMPTY, "interchange holds no message", unb))
     return report
 
 
 def _check_unb(unb: Segment, report: SyntaxReport) -> None:
     top = report.interchange_issues
     level, version = unb.get(1, 0), unb.get(1, 1)
-    if level not in _FORBIDDEN and level not in _PRINTABLE_LEVELS or version not in "1234":
+    if (level not in _FORBIDDEN and level not in _PRINTABLE_LEVELS) or version not in "1234":
         top.append(
             _issue(
                 SyntaxErrorCode.SYNTAX_VERSION_NOT_SUPPORTED,
@@ -255,7 +250,7 @@ def _check_unb(unb: Segment, report: SyntaxReport) -> None:
 
 def _open_message(unh: Segment) -> MessageReport:
     identifier = unh.elements[1] if len(unh.elements) > 1 else ()
-    message = MessageReport(unh.get(1), identifier, unh.index)
+    message = MessageReport(unh.get(1), identifier, unh.number)
     if not message.reference:
         message.issues.append(
             _issue(SyntaxErrorCode.MISSING, "UNH reference is missing", unh, element=1)
@@ -273,8 +268,8 @@ def _open_message(unh: Segment) -> MessageReport:
 
 
 def _close_message(message: MessageReport, unt: Segment) -> None:
-    message.last_index = unt.index
-    counted = unt.index - message.first_index + 1
+    message.last_index = unt.number
+    counted = unt.number - message.first_index + 1
     declared = _count(unt, 1)
     if declared is None:
         message.issues.append(
@@ -299,13 +294,13 @@ def _close_message(message: MessageReport, unt: Segment) -> None:
 
 
 def _missing_unt(message: MessageReport, before: Segment | None) -> None:
-    where = f"before {before.tag} at segment {before.index}" if before else "at end of text"
-    message.last_index = before.index - 1 if before else None
+    where = f"before {before.tag} at segment {before.number}" if before else "at end of text"
+    message.last_index = before.number - 1 if before else None
     message.issues.append(
         SyntaxIssue(
             SyntaxErrorCode.MISSING,
             f"message {message.reference!r} has no UNT ({where})",
-            before.index if before else None,
+            before.number if before else None,
             "UNT",
         )
     )
@@ -343,9 +338,7 @@ def check_syntax(text: str) -> SyntaxReport:
     if truncated is not None:
         report.interchange_issues.insert(
             0,
-            SyntaxIssue(
-                truncated.code, truncated.reason, truncated.segment_index, truncated.tag
-            ),
+            SyntaxIssue(truncated.code, truncated.reason, truncated.segment_index, truncated.tag),
         )
     _check_characters(segments, report)
     return report
@@ -360,14 +353,14 @@ def _check_characters(segments: Sequence[Segment], report: SyntaxReport) -> None
             continue
         element, component, char = hit
         reason = f"character {char!r} is not allowed in syntax level {level or '?'}"
-        message = _message_holding(report, segment.index)
+        message = _message_holding(report, segment.number)
         if message is not None:
             message.issues.append(
                 _issue(
                     SyntaxErrorCode.INVALID_CHARACTERS,
                     reason,
                     segment,
-                    position_in_message=segment.index - message.first_index + 1,
+                    position_in_message=segment.number - message.first_index + 1,
                     element=element or None,
                     component=component + 1 if element else None,
                 )

@@ -48,13 +48,13 @@ class Segment(NamedTuple):
     """One segment: its tag and its data elements, each a tuple of components.
 
     Release characters are already removed; trailing empty components and elements are
-    dropped, so `A::` and `A` read the same. `index` counts from 1 (UNA not counted);
+    dropped, so `A::` and `A` read the same. `number` counts from 1 (UNA not counted);
     `offset` is where the segment starts in the text, or None when it was not tracked.
     """
 
     tag: str
     elements: tuple[Element, ...]
-    index: int
+    number: int
     offset: int | None = None
 
     def get(self, element: int, component: int = 0) -> str:
@@ -76,7 +76,7 @@ def read_service_string(text: str) -> tuple[ServiceChars, int, bool]:
             tag="UNA",
             offset=0,
         )
-    component, data, decimal, release, reserved, terminator = text[3:9]
+    component, data, decimal, release, reserved, terminator = tuple(text[3:9])
     separators = (component, data, release, terminator)
     problem = None
     if len(set(separators)) != 4 or decimal in separators or reserved in separators:
@@ -122,9 +122,7 @@ def _trim(parts: list[str]) -> Element:
     return tuple(parts)
 
 
-def _make_segment(
-    raw_elements: list[list[str]], index: int, offset: int | None
-) -> Segment:
+def make_segment(raw_elements: list[list[str]], index: int, offset: int | None) -> Segment:
     tag_parts = raw_elements[0]
     # A tag with components ("QT:Y") is kept whole so the syntax check can reject it.
     tag = ":".join(tag_parts) if len(tag_parts) > 1 else tag_parts[0]
@@ -171,7 +169,7 @@ def iter_segments(text: str) -> Iterator[Segment]:
             if ch == data:
                 continue
             break  # terminator
-        yield _make_segment(elements, index, start)
+        yield make_segment(elements, index, start)
         pos = _skip_between(text, pos)
 
 
@@ -179,7 +177,7 @@ def offset_of(text: str, index: int) -> int | None:
     """Where segment `index` starts in `text` (None if the text breaks before it)."""
     try:
         for segment in iter_segments(text):
-            if segment.index == index:
+            if segment.number == index:
                 return segment.offset
     except EdifactSyntaxError as error:
         return error.offset if error.segment_index == index else None
@@ -191,6 +189,51 @@ _P_RELEASE, _P_TERMINATOR, _P_DATA, _P_COMPONENT = "\ue000", "\ue001", "\ue002",
 _PLACEHOLDERS = re.compile("[\ue000-\ue003]")
 
 
+def hide_released(body: str, chars: ServiceChars) -> tuple[str, dict[int, str]]:
+    """`body` with released characters replaced by placeholders, and the table to restore them.
+
+    Callers must first make sure `body` holds no placeholder code point itself.
+    """
+    release = chars.release
+    if release not in body:
+        return body, {}
+    comp, data, term = chars.component, chars.data, chars.terminator
+    # Replace "??" first: left-to-right pairing then matches a sequential scan.
+    body = (
+        body.replace(release + release, _P_RELEASE)
+        .replace(release + term, _P_TERMINATOR)
+        .replace(release + data, _P_DATA)
+        .replace(release + comp, _P_COMPONENT)
+    )
+    if release in body:
+        # A release before an ordinary character just yields that character.
+        body = re.sub(re.escape(release) + "(.)", r"\1", body, flags=re.DOTALL)
+    restore = {
+        ord(_P_RELEASE): release,
+        ord(_P_TERMINATOR): term,
+        ord(_P_DATA): data,
+        ord(_P_COMPONENT): comp,
+    }
+    return body, restore
+
+
+def has_placeholders(body: str) -> bool:
+    """Whether `body` uses the code points `hide_released` relies on (then scan it exactly)."""
+    return _PLACEHOLDERS.search(body) is not None
+
+
+def piece_to_segment(
+    piece: str, number: int, chars: ServiceChars, restore: dict[int, str]
+) -> Segment:
+    """One segment's text (terminator cut off, released characters hidden) as a Segment."""
+    comp = chars.component
+    raw = [
+        [c.translate(restore) for c in p.split(comp)] if restore else p.split(comp)
+        for p in piece.split(chars.data)
+    ]
+    return make_segment(raw, number, None)
+
+
 def split_segments(text: str) -> tuple[ServiceChars, list[Segment]]:
     """Cut `text` into segments fast (no offsets); same segments as `iter_segments`."""
     chars, pos, _ = read_service_string(text)
@@ -198,26 +241,9 @@ def split_segments(text: str) -> tuple[ServiceChars, list[Segment]]:
     if _PLACEHOLDERS.search(body):
         # The text itself uses the placeholder code points: only the exact scan is safe.
         return chars, [s._replace(offset=None) for s in iter_segments(text)]
-    comp, data, release, term = chars.component, chars.data, chars.release, chars.terminator
-    escaped = release in body
-    restore: dict[int, str] = {}
-    if escaped:
-        # Replace "??" first: left-to-right pairing then matches a sequential scan.
-        body = (
-            body.replace(release + release, _P_RELEASE)
-            .replace(release + term, _P_TERMINATOR)
-            .replace(release + data, _P_DATA)
-            .replace(release + comp, _P_COMPONENT)
-        )
-        if release in body:
-            # A release before an ordinary character just yields that character.
-            body = re.sub(re.escape(release) + "(.)", r"\1", body, flags=re.DOTALL)
-        restore = {
-            ord(_P_RELEASE): release,
-            ord(_P_TERMINATOR): term,
-            ord(_P_DATA): data,
-            ord(_P_COMPONENT): comp,
-        }
+    comp, data, term = chars.component, chars.data, chars.terminator
+    body, restore = hide_released(body, chars)
+    escaped = bool(restore)
     pieces = body.split(term)
     last = pieces.pop()
     if last.strip(BETWEEN_SEGMENTS):
@@ -232,7 +258,7 @@ def split_segments(text: str) -> tuple[ServiceChars, list[Segment]]:
         parts = piece.split(data)
         if escaped and search(piece):
             raw = [[c.translate(restore) for c in p.split(comp)] for p in parts]
-            append(_make_segment(raw, index, None))
+            append(make_segment(raw, index, None))
             continue
         tag = parts[0]
         if (
@@ -242,7 +268,7 @@ def split_segments(text: str) -> tuple[ServiceChars, list[Segment]]:
             or (comp + data) in piece
             or (data + data) in piece
         ):
-            append(_make_segment([p.split(comp) for p in parts], index, None))
+            append(make_segment([p.split(comp) for p in parts], index, None))
             continue
         # Common case: no trailing empties to trim.
         append(Segment(tag, tuple([tuple(p.split(comp)) for p in parts[1:]]), index, None))
