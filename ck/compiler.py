@@ -3,8 +3,8 @@
 Phases: read manifests and choose dependency versions (library) -> read and schema-check element
 files -> register element names per model -> resolve references and inheritance -> build enums,
 records, shared attributes, classes and associations -> cross checks (member collisions, indexes,
-display rules). Every phase adds to one list of located diagnostics; a file that fails the JSON
-Schema is left out of the later phases (its names are still known, to avoid follow-on noise).
+display rules). Every phase adds to one list of located diagnostics; an element that fails the
+JSON Schema is left out of the later phases (its name is still known, to avoid follow-on noise).
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ _TYPE_ONLY_KEYS = {
 
 @dataclass
 class _Element:
-    """An element as written: where it is and its raw data (None when its file is broken)."""
+    """An element as written: where it is and its raw data (None when it fails the schema)."""
 
     kind: str  # class, record, enum, attribute
     model: str
@@ -113,15 +113,14 @@ def check_model(
     """
     root, problems = read_manifest(folder)
     if root is None:
-        return None, problems
+        return None, sorted(set(problems))
     library = Library([folder.parent, *library_paths])
     library.add(root)
     chosen, problems = library.resolve(root)
-    problems = [
-        *(p for p in library.problems if p.file.startswith(display_path(folder))),
-        *problems,
-    ]
     if problems:
+        # A dependency that is missing may be a model whose own manifest is broken: show why.
+        missing = {p.path.split(".", 1)[-1] for p in problems if p.code == "dependency-missing"}
+        problems += [p for p in library.problems if Path(p.file).parent.name in missing]
         return None, sorted(set(problems))
     compiler = _Compiler(_State(models=chosen), root.name)
     model = compiler.run()
@@ -139,6 +138,13 @@ class _Compiler:
         self.classes: dict[str, ClassDef] = {}
         self.associations: dict[str, AssociationDef] = {}
         self.parent: dict[str, str | None] = {}  # class or record qid -> parent qid
+        self._class_elements: dict[str, _Element] = {}
+        # (declared in, name) -> the attribute's definition with `use` and inherited keys merged
+        self._raw_attributes: dict[tuple[str, str], dict[str, Any]] = {}
+        self._building_shared: set[str] = set()
+        self._failed: dict[str, set[str]] = {}  # declared in -> attributes that failed to build
+        # class qid -> association ends hidden by an earlier end of the same name (collisions)
+        self._shadowed_ends: dict[str, list[AssociationEnd]] = {}
 
     # ------------------------------------------------------------------ reporting
     def report(self, diagnostic: Diagnostic) -> None:
@@ -187,11 +193,16 @@ class _Compiler:
                 self.report(p)
             if problems or source.data is None:
                 continue
-            schema_problems = schema.validate(source, schema.ELEMENTS)
-            for p in schema_problems:
+            located = schema.validate_located(source, schema.ELEMENTS)
+            for _, p in located:
                 self.report(p)
             data = source.data if isinstance(source.data, dict) else {}
-            broken = bool(schema_problems)
+            bad_paths = [path for path, _ in located]
+
+            def broken(at: PathKey, bad_paths: list[PathKey] = bad_paths) -> bool:
+                """An element that fails the schema is left out; the rest of its file is used."""
+                return any(b[: len(at)] == at or at[: len(b)] == b for b in bad_paths)
+
             for section, kind in (*TYPE_SECTIONS.items(), ("attributes", "attribute")):
                 entries = data.get(section)
                 if not isinstance(entries, dict):
@@ -204,7 +215,7 @@ class _Compiler:
                         str(name),
                         source,
                         (section, name),
-                        None if broken else raw,
+                        None if broken((section, name)) else raw,
                     )
                     first = table.get(element.name)
                     if first is not None:
@@ -213,15 +224,18 @@ class _Compiler:
                             element.error(
                                 (),
                                 "duplicate-element",
-                                f"'{name}' is already defined in this model ({first.kind} at {where})",
+                                f"'{name}' is already defined in this model "
+                                f"({first.kind} at {where})",
                                 key=True,
                             )
                         )
                         continue
                     table[element.name] = element
             extensions = data.get("enum_extensions")
-            if isinstance(extensions, dict) and not broken:
+            if isinstance(extensions, dict):
                 for ref, raw in extensions.items():
+                    if broken(("enum_extensions", ref)):
+                        continue
                     element = _Element(
                         "extension", model.name, str(ref), source, ("enum_extensions", ref), raw
                     )
@@ -229,9 +243,19 @@ class _Compiler:
 
     # ------------------------------------------------------------------ references
     def resolve(
-        self, element: _Element, sub: PathKey, ref: str, expected: str, *, shared: bool = False
+        self,
+        element: _Element,
+        sub: PathKey,
+        ref: str,
+        expected: str,
+        *,
+        shared: bool = False,
+        key: bool = False,
     ) -> _Element | None:
-        """Find what `ref` names, seen from `element`'s model; report if it cannot be found."""
+        """Find what `ref` names, seen from `element`'s model; report if it cannot be found.
+
+        `key`: the reference is the key at `sub` (enum_extensions), not a value.
+        """
         model = self.state.models[element.model]
         tables = self.state.shared if shared else self.state.types
         what = "shared attribute" if shared else expected
@@ -244,13 +268,14 @@ class _Compiler:
                         "undeclared-dependency",
                         f"'{ref}' belongs to model '{owner}', which {element.model}/model.yaml "
                         "does not list under dependencies",
+                        key=key,
                     )
                 )
                 return None
             found = tables.get(owner, {}).get(name)
             candidates = list(tables.get(owner, {}))
             if found is None:
-                self._unknown(element, sub, ref, what, [f"{owner}/{c}" for c in candidates])
+                self._unknown(element, sub, ref, what, [f"{owner}/{c}" for c in candidates], key)
                 return None
         else:
             found = tables.get(element.model, {}).get(ref)
@@ -263,6 +288,7 @@ class _Compiler:
                             sub,
                             "ambiguous-reference",
                             f"'{ref}' is ambiguous: write {options}",
+                            key=key,
                         )
                     )
                     return None
@@ -270,7 +296,7 @@ class _Compiler:
                     candidates = list(tables.get(element.model, {}))
                     for d in model.dependencies:
                         candidates += [f"{d}/{c}" for c in tables.get(d, {})]
-                    self._unknown(element, sub, ref, what, candidates)
+                    self._unknown(element, sub, ref, what, candidates, key)
                     return None
                 found = matches[0]
         if found.broken:
@@ -281,20 +307,34 @@ class _Compiler:
                     sub,
                     "wrong-kind",
                     f"'{ref}' is {_a(found.kind)} {found.kind}, not {_a(expected)} {expected}",
+                    key=key,
                 )
             )
             return None
         return found
 
     def _unknown(
-        self, element: _Element, sub: PathKey, ref: str, what: str, candidates: list[str]
+        self,
+        element: _Element,
+        sub: PathKey,
+        ref: str,
+        what: str,
+        candidates: list[str],
+        key: bool = False,
     ) -> None:
         hint = difflib.get_close_matches(ref, candidates, n=1, cutoff=0.6)
         if not hint:
+            # Compare short names too: 'Entty' should find 'system/Entity'.
             short = ref.rsplit("/", 1)[-1]
-            hint = [c for c in candidates if c.rsplit("/", 1)[-1] == short][:1]
+            by_short: dict[str, str] = {}
+            for c in candidates:
+                by_short.setdefault(c.rsplit("/", 1)[-1], c)
+            close = difflib.get_close_matches(short, list(by_short), n=1, cutoff=0.6)
+            hint = [by_short[close[0]]] if close else []
         extra = f" (did you mean '{hint[0]}'?)" if hint else ""
-        self.report(element.error(sub, "unknown-reference", f"unknown {what} '{ref}'{extra}"))
+        self.report(
+            element.error(sub, "unknown-reference", f"unknown {what} '{ref}'{extra}", key=key)
+        )
 
     # ------------------------------------------------------------------ enums
     def _build_enums(self) -> None:
@@ -323,7 +363,7 @@ class _Compiler:
             )
             self._check_enum_keys(element, self.enums[element.qid], list(values.values()))
         for element, ref in self.state.extensions:
-            target = self.resolve(element, (), ref, "enum")
+            target = self.resolve(element, (), ref, "enum", key=True)
             if target is None:
                 continue
             enum = self.enums.get(target.qid)
@@ -453,14 +493,29 @@ class _Compiler:
 
     # ------------------------------------------------------------------ shared attributes
     def _build_shared_attributes(self) -> None:
-        for model, table in self.state.shared.items():
-            for name, element in table.items():
-                if element.broken:
-                    continue
-                attr = self._attribute(element, (), name, element.data, element.qid, {})
-                if attr is not None:
-                    self.shared_attributes[element.qid] = attr
-                del model
+        for table in self.state.shared.values():
+            for element in table.values():
+                self._shared_attribute(element)
+
+    def _shared_attribute(self, element: _Element) -> Attribute | None:
+        """A shared definition, built on first use (one may `use` another)."""
+        if element.qid in self.shared_attributes or element.broken:
+            return self.shared_attributes.get(element.qid)
+        if element.qid in self._building_shared:
+            self.report(
+                element.error(
+                    ("use",),
+                    "use-cycle",
+                    f"shared attribute {element.qid} uses itself through 'use'",
+                )
+            )
+            return None
+        self._building_shared.add(element.qid)
+        attr = self._attribute(element, (), element.name, element.data, element.qid, {})
+        self._building_shared.discard(element.qid)
+        if attr is not None:
+            self.shared_attributes[element.qid] = attr
+        return attr
 
     # ------------------------------------------------------------------ attributes
     def _members(
@@ -472,11 +527,27 @@ class _Compiler:
         declared_in: str,
     ) -> dict[str, Attribute]:
         result = dict(inherited)
+        failed_above = self._failed_names(self.parent.get(declared_in))
         for name, raw in raw_members.items():
-            attr = self._attribute(element, (*sub, name), name, raw, declared_in, inherited)
+            attr = None
+            if name not in failed_above:  # else the inherited definition is reported already
+                attr = self._attribute(element, (*sub, name), name, raw, declared_in, inherited)
             if attr is not None:
                 result[name] = attr
+            else:
+                self._failed.setdefault(declared_in, set()).add(name)
         return result
+
+    def _failed_names(self, qid: str | None) -> set[str]:
+        """Attributes of `qid` and its ancestors that were reported and left out.
+
+        Rules naming them (indexes, display, overrides) stay silent instead of adding noise.
+        """
+        names: set[str] = set()
+        while qid is not None:
+            names |= self._failed.get(qid, set())
+            qid = self.parent.get(qid)
+        return names
 
     def _attribute(
         self,
@@ -488,12 +559,14 @@ class _Compiler:
         inherited: Mapping[str, Attribute],
     ) -> Attribute | None:
         data: dict[str, Any] = {"type": raw} if isinstance(raw, str) else dict(raw)
+        written = set(data)  # the keys this declaration states itself
         shared_qid = None
+        parent = inherited.get(name)
         if "use" in data:
             found = self.resolve(element, (*sub, "use"), data["use"], "attribute", shared=True)
             if found is None:
                 return None
-            base = self.shared_attributes.get(found.qid)
+            base = self._shared_attribute(found)
             if base is None:
                 return None
             shared_qid = found.qid
@@ -507,9 +580,14 @@ class _Compiler:
                     )
                 )
                 return None
-            merged: dict[str, Any] = {k: v for k, v in found.data.items()}
+            merged: dict[str, Any] = dict(self._raw_attributes[(found.qid, found.name)])
             merged.update({k: v for k, v in data.items() if k != "use"})
             data = merged
+        elif parent is not None:
+            # An override states only what it narrows; everything else is inherited.
+            before = self._raw_attributes.get((parent.declared_in, name))
+            if before is not None and data.get("type", before["type"]) == before["type"]:
+                data = {**before, **data}
         if "type" not in data:
             self.report(
                 element.error(sub, "missing-type", f"attribute '{name}' needs a type or a 'use'")
@@ -539,7 +617,7 @@ class _Compiler:
             location=element.location(sub) if sub else element.location(),
         )
         if attr.has_default:
-            problem = self._check_literal(attr.default, type_, constraints)
+            problem = self._check_literal(data["default"], type_, constraints)
             if problem:
                 self.report(
                     element.error((*sub, "default"), "invalid-default", f"default {problem}")
@@ -553,9 +631,9 @@ class _Compiler:
                     "without a default",
                 )
             )
-        parent = inherited.get(name)
         if parent is not None:
-            self._check_narrowing(element, sub, parent, attr)
+            self._check_narrowing(element, sub, parent, attr, written)
+        self._raw_attributes[(declared_in, name)] = data
         return attr
 
     def _check_literal(self, value: Any, type_: TypeRef, constraints: Constraints) -> str | None:
@@ -684,49 +762,64 @@ class _Compiler:
         return constraints if ok else None
 
     def _check_narrowing(
-        self, element: _Element, sub: PathKey, parent: Attribute, child: Attribute
+        self,
+        element: _Element,
+        sub: PathKey,
+        parent: Attribute,
+        child: Attribute,
+        written: set[str],
     ) -> None:
         """A subclass may only narrow what it inherits: the set of valid values can only shrink."""
-        problems = []
+        problems: list[tuple[str, str]] = []  # (key the problem is about, what is wrong)
         if str(parent.type) != str(child.type):
-            problems.append(f"changes the type from {parent.type} to {child.type}")
-        if parent.required and not child.required:
-            problems.append("makes a required attribute optional")
-        if parent.sensitive and not child.sensitive:
-            problems.append("drops 'sensitive'")
-        if parent.computed != child.computed:
-            problems.append("changes 'computed'")
-        if parent.unit != child.unit and child.unit is not None:
-            problems.append(f"changes the unit from {parent.unit} to {child.unit}")
-        p, c = parent.constraints, child.constraints
-        kind = parent.type.kind
-        if p.min is not None and (c.min is None or not compare_bounds(kind, p.min, c.min)):
-            problems.append(f"widens min {p.min} to {c.min}")
-        if p.max is not None and (c.max is None or not compare_bounds(kind, c.max, p.max)):
-            problems.append(f"widens max {p.max} to {c.max}")
-        if p.min_length is not None and (c.min_length is None or c.min_length < p.min_length):
-            problems.append(f"widens min_length {p.min_length} to {c.min_length}")
-        if p.max_length is not None and (c.max_length is None or c.max_length > p.max_length):
-            problems.append(f"widens max_length {p.max_length} to {c.max_length}")
-        if p.pattern is not None and c.pattern != p.pattern:
-            problems.append("changes the inherited pattern")
-        if p.allowed is not None and (
-            c.allowed is None or any(v not in p.allowed for v in c.allowed)
-        ):
-            problems.append("allows values the parent does not")
-        for problem in problems:
+            # A new type is a new attribute; its other facets cannot be compared.
+            problems.append(("type", f"changes the type from {parent.type} to {child.type}"))
+            written = {*written, "type"}
+        else:
+            problems.extend(self._narrowing_problems(parent, child))
+        for key, problem in problems:
             self.report(
                 element.error(
-                    sub,
+                    (*sub, key) if key in written else sub,
                     "illegal-override",
                     f"'{child.name}' overrides {parent.declared_in}.{parent.name} but {problem}; "
                     "a subclass may only narrow an inherited attribute",
                 )
             )
 
+    @staticmethod
+    def _narrowing_problems(parent: Attribute, child: Attribute) -> list[tuple[str, str]]:
+        problems: list[tuple[str, str]] = []
+        if parent.required and not child.required:
+            problems.append(("required", "makes a required attribute optional"))
+        if parent.sensitive and not child.sensitive:
+            problems.append(("sensitive", "drops 'sensitive'"))
+        if parent.computed != child.computed:
+            problems.append(("computed", "changes 'computed'"))
+        if parent.unit != child.unit:
+            problems.append(("unit", f"changes the unit from {parent.unit} to {child.unit}"))
+        p, c = parent.constraints, child.constraints
+        kind = parent.type.kind
+        if p.min is not None and (c.min is None or not compare_bounds(kind, p.min, c.min)):
+            problems.append(("min", f"widens min {p.min} to {c.min}"))
+        if p.max is not None and (c.max is None or not compare_bounds(kind, c.max, p.max)):
+            problems.append(("max", f"widens max {p.max} to {c.max}"))
+        if p.min_length is not None and (c.min_length is None or c.min_length < p.min_length):
+            problems.append(("min_length", f"widens min_length {p.min_length} to {c.min_length}"))
+        if p.max_length is not None and (c.max_length is None or c.max_length > p.max_length):
+            problems.append(("max_length", f"widens max_length {p.max_length} to {c.max_length}"))
+        if p.pattern is not None and c.pattern != p.pattern:
+            problems.append(("pattern", "changes the inherited pattern"))
+        if p.allowed is not None and (
+            c.allowed is None or any(v not in p.allowed for v in c.allowed)
+        ):
+            problems.append(("allowed", "allows values the parent does not"))
+        return problems
+
     # ------------------------------------------------------------------ classes
     def _build_classes(self) -> None:
         elements = {e.qid: e for e in self._elements("class")}
+        self._class_elements = elements
         order = self._hierarchy_order(elements, "class")
         children: dict[str, list[str]] = {q: [] for q in order}
         for qid in order:
@@ -784,7 +877,7 @@ class _Compiler:
                     "a class cannot be both abstract and final: it could never be used",
                 )
             )
-        if cls.extends is None and not cls.abstract:
+        if "extends" not in data and not cls.abstract:
             self.report(
                 element.error(
                     (),
@@ -812,19 +905,40 @@ class _Compiler:
                     "only an abstract class can opt out of being a collection",
                 )
             )
+        elif data.get("collection") is False and (
+            cls.extends is None or cls.collection_root is not None
+        ):
+            where = "it is a root" if cls.extends is None else f"it is in {cls.collection_root}"
+            self.report(
+                element.error(
+                    ("collection",),
+                    "collection-ignored",
+                    f"'collection: false' has no effect here ({where}); it applies only to an "
+                    "abstract class directly below a root, or below another such class",
+                )
+            )
         self._check_member_collisions(element, cls)
 
     def _check_member_collisions(self, element: _Element, cls: ClassDef) -> None:
+        """Attributes, association ends and series share one namespace per class.
+
+        A collision is reported once, by the class that brings the second name in, at the
+        declaration of that name (for an inverse end, at the `inverse` of its association).
+        """
         owners: dict[str, tuple[str, str]] = {}  # name -> (what, introduced by)
         for attr in cls.attributes.values():
             origin = self._first_declaration(cls, attr.name)
             owners[attr.name] = (f"attribute of {origin}", origin)
-        for end in cls.ends.values():
+        for end in [*cls.ends.values(), *self._shadowed_ends.get(cls.qid, [])]:
             assoc = self.associations[end.association]
-            introduced = assoc.source if end.side is EndSide.SOURCE else assoc.target
-            self._collide(
-                element, cls, owners, end.name, f"association end {assoc.qid}", introduced
-            )
+            source = self._class_elements[assoc.source]
+            at: tuple[_Element, PathKey]
+            if end.side is EndSide.SOURCE:
+                introduced, at = assoc.source, (source, ("associations", assoc.name))
+            else:
+                introduced, at = assoc.target, (source, ("associations", assoc.name, "inverse"))
+            what = f"association end {end.name} of {assoc.qid}"
+            self._collide(element, cls, owners, end.name, what, introduced, at)
         for series in cls.series.values():
             self._collide(
                 element,
@@ -833,6 +947,7 @@ class _Compiler:
                 series.name,
                 f"series of {series.declared_in}",
                 series.declared_in,
+                (self._class_elements[series.declared_in], ("series", series.name)),
             )
 
     def _collide(
@@ -843,13 +958,18 @@ class _Compiler:
         name: str,
         what: str,
         introduced: str,
+        at: tuple[_Element, PathKey],
     ) -> None:
         if name in owners:
             other, other_introduced = owners[name]
             if cls.qid in (introduced, other_introduced):
+                if cls.qid == introduced:
+                    where, sub = at
+                else:  # an inherited end or series meets a name this class declares
+                    where, sub = element, ("attributes", name)
                 self.report(
-                    element.error(
-                        (),
+                    where.error(
+                        sub,
                         "name-collision",
                         f"'{name}' on {cls.qid} is both the {other} and the {what}; "
                         "rename one of them",
@@ -889,29 +1009,36 @@ class _Compiler:
     ) -> dict[str, AssociationEnd]:
         lineage = {qid, *ancestors}
         ends: dict[str, AssociationEnd] = {}
+        shadowed: list[AssociationEnd] = []
         for assoc in associations:
+            found = []
             if assoc.source in lineage:
-                ends.setdefault(
-                    assoc.name,
+                found.append(
                     AssociationEnd(
                         name=assoc.name,
                         association=assoc.qid,
                         side=EndSide.SOURCE,
                         other=assoc.target,
                         multiplicity=assoc.multiplicity,
-                    ),
+                    )
                 )
             if assoc.target in lineage:
-                ends.setdefault(
-                    assoc.inverse,
+                found.append(
                     AssociationEnd(
                         name=assoc.inverse,
                         association=assoc.qid,
                         side=EndSide.TARGET,
                         other=assoc.source,
                         multiplicity=assoc.inverse_multiplicity,
-                    ),
+                    )
                 )
+            for end in found:
+                if end.name in ends:
+                    shadowed.append(end)  # reported as a name collision
+                else:
+                    ends[end.name] = end
+        if shadowed:
+            self._shadowed_ends[qid] = shadowed
         return ends
 
     def _build_associations(
@@ -970,13 +1097,14 @@ class _Compiler:
                 on_delete = (
                     OnDelete.CASCADE if composition else OnDelete(raw.get("on_delete", "refuse"))
                 )
-                if on_delete is OnDelete.UNSET and inverse_multiplicity.minimum > 0:
+                if on_delete is OnDelete.UNSET and multiplicity.minimum > 0:
+                    # Deleting a target unsets it on its sources, which must have one (or more).
                     self.report(
                         element.error(
                             (*sub, "on_delete"),
                             "unset-required",
                             f"on_delete: unset would leave {element.name} without its required "
-                            f"{role} (inverse_multiplicity {inverse_multiplicity.value})",
+                            f"{role} (multiplicity {multiplicity.value}); use refuse",
                         )
                     )
                 result.append(
@@ -1012,12 +1140,15 @@ class _Compiler:
     ) -> tuple[IndexDef, ...]:
         inherited = [i for a in ancestors[:1] if a in self.classes for i in self.classes[a].indexes]
         own: list[IndexDef] = []
+        failed = self._failed_names(qid)
         for i, raw in enumerate(element.data.get("indexes", [])):
             sub: PathKey = ("indexes", i)
             ok = True
             names = raw["attributes"]
             for j, name in enumerate(names):
-                if name in attributes:
+                if name in failed:
+                    ok = False
+                elif name in attributes:
                     kind = attributes[name].type.kind
                     if kind in (TypeKind.RECORD, TypeKind.LIST, TypeKind.JSON, TypeKind.BINARY):
                         self.report(
@@ -1049,7 +1180,8 @@ class _Compiler:
                         element.error(
                             (*sub, "attributes", j),
                             "unknown-attribute",
-                            f"{element.name} has no attribute or to-one association '{name}'{extra}",
+                            f"{element.name} has no attribute or to-one association "
+                            f"'{name}'{extra}",
                         )
                     )
                     ok = False
@@ -1104,6 +1236,8 @@ class _Compiler:
             current: Mapping[str, Attribute] = attributes
             for depth, part in enumerate(parts):
                 attr = current.get(part)
+                if attr is None and depth == 0 and part in self._failed_names(element.qid):
+                    break
                 if attr is None:
                     hint = difflib.get_close_matches(part, list(current), n=1)
                     extra = f" (did you mean '{hint[0]}'?)" if hint else ""

@@ -102,9 +102,14 @@ class Library:
     def resolve(self, root: ModelSource) -> tuple[dict[str, ModelSource], list[Diagnostic]]:
         """Choose one version per model so that every dependency range is met.
 
-        The newest version that satisfies all ranges wins. Ranges come only from models that are
-        themselves chosen, so choices are revisited until they no longer change.
+        Ranges come only from models that are themselves chosen. The newest versions that satisfy
+        all ranges win (searched with backtracking); when no combination does, the newest choices
+        are revisited until stable and every range that cannot be met is reported.
         """
+        solution = self._search(root, {root.name: root})
+        if solution is not None:
+            return self._finish(root, solution, [])
+        # No combination works: explain with the newest versions, revisited until stable.
         chosen: dict[str, ModelSource] = {root.name: root}
         problems: list[Diagnostic] = []
         for _ in range(20):
@@ -122,8 +127,8 @@ class Library:
                                 by.manifest.error(
                                     path,
                                     "dependency-unsatisfied",
-                                    f"'{by.name}' needs {name} {spec or 'any'}, but the model being "
-                                    f"compiled is {name} {root.version}",
+                                    f"'{by.name}' needs {name} {spec or 'any'}, but the model "
+                                    f"being compiled is {name} {root.version}",
                                 )
                             )
                     continue
@@ -149,6 +154,40 @@ class Library:
                 chosen = new
                 break
             chosen = new
+        return self._finish(root, chosen, problems)
+
+    def _search(
+        self, root: ModelSource, chosen: dict[str, ModelSource]
+    ) -> dict[str, ModelSource] | None:
+        """Backtracking: the newest versions that meet every range of the chosen models.
+
+        A greedy newest-first choice can fail where an older version of some dependency works
+        (its newer version may narrow a shared dependency too far), so choices are undone.
+        """
+        ranges: dict[str, list[SpecifierSet]] = {}
+        for model in chosen.values():
+            for dep, text in model.dependencies.items():
+                try:
+                    ranges.setdefault(dep, []).append(SpecifierSet(text))
+                except InvalidSpecifier:
+                    return None
+        for name, specs in ranges.items():
+            if name in chosen and not all(chosen[name].version in s for s in specs):
+                return None
+        open_names = [n for n in ranges if n not in chosen]
+        if not open_names:
+            return chosen
+        name = open_names[0]
+        for candidate in self.models.get(name, []):  # newest first
+            if all(candidate.version in s for s in ranges[name]):
+                found = self._search(root, {**chosen, name: candidate})
+                if found is not None:
+                    return found
+        return None
+
+    def _finish(
+        self, root: ModelSource, chosen: dict[str, ModelSource], problems: list[Diagnostic]
+    ) -> tuple[dict[str, ModelSource], list[Diagnostic]]:
         cycle = self._cycle(root.name, chosen)
         if cycle:
             first = chosen[cycle[0]]

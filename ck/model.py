@@ -19,8 +19,26 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializ
 V = TypeVar("V")
 
 
+def deep_freeze(value: Any) -> Any:
+    """Literal data made read-only all the way down: lists become tuples, mappings proxies."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: deep_freeze(v) for k, v in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(deep_freeze(v) for v in value)
+    return value
+
+
+def thaw(value: Any) -> Any:
+    """The plain (JSON-able) form of frozen literal data: dicts and lists again."""
+    if isinstance(value, Mapping):
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [thaw(v) for v in value]
+    return value
+
+
 def _freeze(value: Mapping[str, Any]) -> Mapping[str, Any]:
-    return MappingProxyType(dict(value))
+    return MappingProxyType({k: deep_freeze(v) for k, v in value.items()})
 
 
 def _empty() -> Mapping[str, Any]:
@@ -31,8 +49,11 @@ def _empty() -> Mapping[str, Any]:
 FrozenMap = Annotated[
     Mapping[str, V],
     AfterValidator(_freeze),
-    PlainSerializer(lambda m: dict(m), return_type=dict),
+    PlainSerializer(lambda m: {k: thaw(v) for k, v in m.items()}, return_type=dict),
 ]
+
+#: A literal value (default, metadata entry) that cannot be changed: lists are tuples.
+FrozenValue = Annotated[Any, AfterValidator(deep_freeze), PlainSerializer(thaw)]
 
 
 class _Frozen(BaseModel):
@@ -103,7 +124,7 @@ class Constraints(_Frozen):
     min_length: int | None = None
     max_length: int | None = None
     pattern: str | None = None
-    allowed: tuple[Any, ...] | None = None
+    allowed: tuple[FrozenValue, ...] | None = None
 
     def is_empty(self) -> bool:
         return all(v is None for v in self.model_dump().values())
@@ -114,7 +135,7 @@ class Attribute(_Frozen):
     type: TypeRef
     required: bool = False
     has_default: bool = False
-    default: Any = None
+    default: FrozenValue = None  # lists as tuples, mappings read-only
     constraints: Constraints = Constraints()
     unit: str | None = None
     description: str | None = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -17,7 +18,7 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
 from meshkit.ck.diagnostics import Diagnostic
-from meshkit.ck.source import SourceFile
+from meshkit.ck.source import PathKey, SourceFile
 
 MANIFEST = "ck-manifest.schema.json"
 ELEMENTS = "ck-elements.schema.json"
@@ -48,10 +49,15 @@ def _validator(name: str) -> Draft202012Validator:
 
 def validate(source: SourceFile, name: str) -> list[Diagnostic]:
     """Check a loaded file against a CK schema; one located diagnostic per problem."""
+    return [d for _, d in validate_located(source, name)]
+
+
+def validate_located(source: SourceFile, name: str) -> list[tuple[PathKey, Diagnostic]]:
+    """Like `validate`, with the path (as a tuple) of the value each problem is about."""
     validator = _validator(name)
-    problems = []
+    problems: list[tuple[PathKey, Diagnostic]] = []
     for error in validator.iter_errors(source.data):
-        problems.append(_diagnostic(source, _most_specific(error)))
+        problems.extend(_diagnostics(source, _most_specific(error)))
     return problems
 
 
@@ -69,49 +75,64 @@ def _most_specific(error: ValidationError) -> ValidationError:
     return error
 
 
-def _diagnostic(source: SourceFile, error: ValidationError) -> Diagnostic:
-    path = tuple(error.absolute_path)
+def _schema_dict(error: ValidationError) -> Mapping[str, Any]:
+    schema = error.schema
+    return schema if isinstance(schema, Mapping) else {}
+
+
+def _diagnostics(source: SourceFile, error: ValidationError) -> list[tuple[PathKey, Diagnostic]]:
+    """One diagnostic per problem of `error`; an unknown-keys error names each key."""
+    path: PathKey = tuple(error.absolute_path)
     validator = error.validator
     instance = error.instance
     if validator == "additionalProperties" and isinstance(instance, dict):
-        allowed = sorted(error.schema.get("properties", {}))
-        extra = [k for k in instance if k not in allowed]
-        key = extra[0] if extra else ""
-        hint = difflib.get_close_matches(key, allowed, n=1)
-        message = f"unknown key '{key}'"
-        message += (
-            f" (did you mean '{hint[0]}'?)" if hint else f"; allowed here: {', '.join(allowed)}"
-        )
-        return source.error((*path, key), "schema", message, key=True)
-    if validator == "propertyNames" or (
-        validator == "pattern"
-        and error.parent is not None
-        and error.parent.validator == "propertyNames"
-    ):
+        allowed = sorted(_schema_dict(error).get("properties", {}))
+        out = []
+        for key in (k for k in instance if k not in allowed):
+            hint = difflib.get_close_matches(key, allowed, n=1)
+            message = f"unknown key '{key}'"
+            message += (
+                f" (did you mean '{hint[0]}'?)" if hint else f"; allowed here: {', '.join(allowed)}"
+            )
+            out.append(((*path, key), source.error((*path, key), "schema", message, key=True)))
+        return out
+    if "propertyNames" in error.absolute_schema_path:
+        # The instance is the offending key itself; point at it, not at the mapping.
         name = instance if isinstance(instance, str) else str(instance)
-        pattern = error.schema.get("pattern", "") if isinstance(error.schema, dict) else ""
-        hint = _NAME_HINTS.get(pattern, f"names must match {pattern}")
-        return source.error(
-            (*path, name), "schema", f"'{name}' is not a valid name: {hint}", key=True
-        )
+        pattern = str(error.validator_value) if validator == "pattern" else ""
+        rule = _NAME_HINTS.get(pattern, f"names must match {pattern}")
+        key_path = (*path, name)
+        return [
+            (
+                key_path,
+                source.error(key_path, "schema", f"'{name}' is not a valid name: {rule}", key=True),
+            )
+        ]
+    return [(path, _diagnostic(source, path, error))]
+
+
+def _diagnostic(source: SourceFile, path: PathKey, error: ValidationError) -> Diagnostic:
+    validator = error.validator
+    instance = error.instance
+    expected: Any = error.validator_value
     if validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
         return source.error(path, "schema", f"missing required key '{missing}'")
-    if validator == "enum":
-        options = ", ".join(str(o) for o in error.validator_value)
-        hint = difflib.get_close_matches(str(instance), [str(o) for o in error.validator_value], 1)
-        extra = f" (did you mean '{hint[0]}'?)" if hint else ""
+    if validator == "enum" and isinstance(expected, list | tuple):
+        options = ", ".join(str(o) for o in expected)
+        close = difflib.get_close_matches(str(instance), [str(o) for o in expected], 1)
+        extra = f" (did you mean '{close[0]}'?)" if close else ""
         return source.error(path, "schema", f"'{instance}' is not one of: {options}{extra}")
     if validator == "type":
         return source.error(
-            path, "schema", f"expected {_type_words(error.validator_value)}, got {_kind(instance)}"
+            path, "schema", f"expected {_type_words(expected)}, got {_kind(instance)}"
         )
     if validator == "pattern":
-        pattern = str(error.validator_value)
+        pattern = str(expected)
         hint = _NAME_HINTS.get(pattern, f"it must match {pattern}")
         return source.error(path, "schema", f"'{instance}' is not valid: {hint}")
     if validator == "const":
-        return source.error(path, "schema", f"must be {error.validator_value!r}, got {instance!r}")
+        return source.error(path, "schema", f"must be {expected!r}, got {instance!r}")
     return source.error(path, "schema", error.message)
 
 
