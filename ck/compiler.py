@@ -1057,9 +1057,10 @@ class _Compiler:
                     continue
                 kind = AssociationKind(raw.get("kind", "reference"))
                 composition = kind is AssociationKind.COMPOSITION
-                multiplicity = Multiplicity(raw.get("multiplicity", "0..*"))
+                # str(): YAML reads an unquoted `multiplicity: 1` as the number 1.
+                multiplicity = Multiplicity(str(raw.get("multiplicity", "0..*")))
                 inverse_multiplicity = Multiplicity(
-                    raw.get("inverse_multiplicity", "1" if composition else "0..*")
+                    str(raw.get("inverse_multiplicity", "1" if composition else "0..*"))
                 )
                 if composition and inverse_multiplicity.many:
                     self.report(

@@ -45,6 +45,23 @@ def test_both_ends_appear_on_both_classes_and_their_subclasses(ck: Any) -> None:
     assert model.cls("m/Meter").indexes[0].name == "uq_meter_party"
 
 
+def test_unquoted_multiplicity_one_is_read_as_text(ck: Any) -> None:
+    model = ck.compile(
+        {
+            "m/a.yaml": """
+classes:
+  Meter:
+    extends: Entity
+    associations:
+      site: {target: Site, inverse: meters, multiplicity: 1}
+  Site: {extends: Entity}
+"""
+        }
+    )
+    assert model.association("m/Meter.site").multiplicity.value == "1"
+    assert not model.cls("m/Meter").ends["site"].many
+
+
 def test_association_rules(ck: Any) -> None:
     ck.expect(
         {
