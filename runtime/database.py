@@ -1,0 +1,96 @@
+"""Connecting to the database: one code path for embedded SQLite and PostgreSQL (psycopg 3).
+
+SQLite is the default — a file in the data folder, no server. PostgreSQL URLs written the usual
+way (`postgresql://`, `postgres://`) are normalised to the psycopg 3 driver.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Engine, make_url
+
+DEFAULT_DATA_DIR = Path("data")
+SQLITE_FILE_NAME = "meshkit.sqlite"
+
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def default_sqlite_url(data_dir: Path = DEFAULT_DATA_DIR) -> str:
+    """The embedded database: `<data_dir>/meshkit.sqlite`."""
+    return f"sqlite:///{data_dir / SQLITE_FILE_NAME}"
+
+
+def normalise_url(url: str | URL) -> URL:
+    """The URL with the psycopg 3 driver for PostgreSQL; other URLs unchanged."""
+    parsed = make_url(url) if isinstance(url, str) else url
+    if parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg2"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def create_engine(
+    url: str | URL | None = None,
+    *,
+    data_dir: Path = DEFAULT_DATA_DIR,
+    schema: str | None = None,
+    **engine_args: Any,
+) -> Engine:
+    """An engine for `url` (default: the SQLite file in `data_dir`).
+
+    `schema` (PostgreSQL only) puts every connection's search_path on that schema, so the same
+    unqualified tables live in it — used to keep tenants of a test run, or deployments, apart.
+    """
+    parsed = normalise_url(url if url is not None else default_sqlite_url(data_dir))
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed, **engine_args)
+    if parsed.get_backend_name() == "postgresql":
+        return _postgresql_engine(parsed, schema, **engine_args)
+    raise ValueError(
+        f"unsupported database '{parsed.get_backend_name()}': use sqlite:///path/to/file.sqlite "
+        "or postgresql://user@host/database"
+    )
+
+
+def _sqlite_engine(url: URL, **engine_args: Any) -> Engine:
+    database = url.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, **engine_args)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # pysqlite's own transaction handling breaks SAVEPOINTs; SQLAlchemy issues BEGIN instead.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")  # safe with WAL, much faster commits
+        cursor.execute("PRAGMA busy_timeout = 5000")
+        # `like` is case-sensitive on PostgreSQL; make SQLite agree (ilike lowers both sides).
+        cursor.execute("PRAGMA case_sensitive_like = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: sa.Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def _postgresql_engine(url: URL, schema: str | None, **engine_args: Any) -> Engine:
+    connect_args: dict[str, Any] = dict(engine_args.pop("connect_args", {}))
+    if schema is not None:
+        if not _SCHEMA_NAME.match(schema):
+            raise ValueError(f"schema name '{schema}' must be lower-case letters, digits and _")
+        # Set at connection start, so DDL, queries and every pooled connection agree.
+        connect_args["options"] = f"-c search_path={schema}"
+    return sa.create_engine(url, connect_args=connect_args, **engine_args)
+
+
+def is_postgresql(engine: Engine | sa.Connection) -> bool:
+    return engine.dialect.name == "postgresql"

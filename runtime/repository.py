@@ -1,0 +1,848 @@
+"""The repository: entities of a compiled model, read and written through a unit of work.
+
+    repo = Repository(create_engine(url), model)
+    repo.create_tables()
+    with repo.unit_of_work(tenant="t1", actor="alice") as uow:
+        point = uow.create("MeteringPoint", {...})
+        uow.update("MeteringPoint", point["id"], {"readings": 3}, expected_version=1)
+
+A unit of work is one transaction in one tenant: everything it reads and writes is that
+tenant's. Each write runs in a savepoint, so a refused write changes nothing and the unit of
+work can go on. Entities are plain dicts: attribute values and, for each to-one association
+end, the id of the entity at the other end.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from meshkit.ck.model import AssociationKind, CompiledModel, EndSide, OnDelete, TypeKind
+from meshkit.runtime.audit import AuditEntry, AuditRow, AuditTrail, Operation, changes
+from meshkit.runtime.errors import (
+    ConflictError,
+    EraseRefusedError,
+    ErrorCollector,
+    FieldError,
+    NotFoundError,
+    Reference,
+    UnknownElementError,
+    ValidationError,
+)
+from meshkit.runtime.query import Filter, OrderBy, Page, QueryCompiler, raise_if_errors
+from meshkit.runtime.storage.tables import ClassStorage, ForeignKeyEnd, LinkEnd, Storage
+from meshkit.runtime.validation import CheckedInput, EntityValidator
+from meshkit.runtime.values import ValueCoercer, to_json
+
+Entity = dict[str, Any]
+_JSON_KINDS = frozenset({TypeKind.RECORD, TypeKind.LIST})
+_ID_CHUNK = 500  # ids per IN (...) when checking references in bulk
+
+
+class Repository:
+    """Storage of one compiled model in one database."""
+
+    def __init__(self, engine: Engine, model: CompiledModel) -> None:
+        self.engine = engine
+        self.model = model
+        self.storage = Storage(model)
+        self.coercer = ValueCoercer(model)
+        self.validator = EntityValidator(self.coercer)
+        self.audit = AuditTrail(self.storage.audit)
+
+    def create_tables(self) -> None:
+        """Create every table that does not exist yet (migrations manage changes later)."""
+        self.storage.metadata.create_all(self.engine)
+
+    def drop_tables(self) -> None:
+        self.storage.metadata.drop_all(self.engine)
+
+    @contextmanager
+    def unit_of_work(self, *, tenant: str, actor: str) -> Iterator[UnitOfWork]:
+        """One transaction in `tenant`, committed when the block ends without an exception."""
+        if not tenant:
+            raise ValueError("a unit of work needs a tenant")
+        with self.engine.connect() as connection, connection.begin():
+            yield UnitOfWork(self, connection, tenant, actor)
+
+    def history(self, entity_id: str, *, tenant: str) -> list[AuditEntry]:
+        """The audit trail of one entity of `tenant`, oldest first."""
+        with self.engine.connect() as connection:
+            return self.audit.history(connection, tenant, entity_id)
+
+
+class UnitOfWork:
+    def __init__(
+        self, repository: Repository, connection: sa.Connection, tenant: str, actor: str
+    ) -> None:
+        self.repository = repository
+        self.connection = connection
+        self.tenant = tenant
+        self.actor = actor
+        self._storage = repository.storage
+        self._coercer = repository.coercer
+        self._validator = repository.validator
+
+    # ================================================================== reading
+    def get(self, class_ref: str, entity_id: str) -> Entity:
+        """The entity with `entity_id` of `class_ref` (or a subclass); NotFoundError otherwise."""
+        storage = self._storage.of(class_ref)
+        row = self._row(storage, entity_id)
+        if row is None:
+            raise NotFoundError(storage.cls.qid, entity_id)
+        return self._decode(row)
+
+    def find(
+        self,
+        class_ref: str,
+        where: Filter | None = None,
+        order_by: OrderBy | None = None,
+        first: int = 100,
+        after: str | None = None,
+    ) -> Page:
+        """A page of entities of `class_ref` (and its subclasses) matching `where`."""
+        storage = self._storage.of(class_ref)
+        errors = ErrorCollector()
+        if not isinstance(first, int) or isinstance(first, bool) or first < 0:
+            errors.add("type", ("first",), "first is a whole number >= 0")
+            first = 0
+        query = QueryCompiler(self._storage, self._coercer, self.tenant)
+        scope = query.scope(storage)
+        condition = query.condition(scope, where, errors, ("where",))
+        keys = query.order(scope, order_by, errors)
+        fingerprint = query.fingerprint(storage.cls.qid, keys)
+        behind = query.after(keys, fingerprint, after, errors) if after else None
+        raise_if_errors(errors, f"cannot query {storage.cls.qid}")
+        sort_columns = [t.column.label(f"_sort_{i}") for i, (_, t, _) in enumerate(keys)]
+        statement = (
+            sa.select(scope.table, *sort_columns)
+            .select_from(query.from_clause(scope))
+            .where(query.base_condition(scope))
+            .order_by(*query.order_clauses(keys))
+            .limit(first + 1)
+        )
+        for extra in (condition, behind):
+            if extra is not None:
+                statement = statement.where(extra)
+        rows = list(self.connection.execute(statement).mappings())
+        items = [self._decode(r) for r in rows[:first]]
+        cursors = [
+            query.encode_cursor(fingerprint, [r[f"_sort_{i}"] for i in range(len(keys))])
+            for r in rows[:first]
+        ]
+        return Page(items=items, cursors=cursors, has_next=len(rows) > first)
+
+    def count(self, class_ref: str, where: Filter | None = None) -> int:
+        storage = self._storage.of(class_ref)
+        errors = ErrorCollector()
+        query = QueryCompiler(self._storage, self._coercer, self.tenant)
+        scope = query.scope(storage)
+        condition = query.condition(scope, where, errors, ("where",))
+        raise_if_errors(errors, f"cannot count {storage.cls.qid}")
+        statement = (
+            sa.select(sa.func.count())
+            .select_from(query.from_clause(scope))
+            .where(query.base_condition(scope))
+        )
+        if condition is not None:
+            statement = statement.where(condition)
+        return int(self.connection.execute(statement).scalar_one())
+
+    def aggregate(
+        self,
+        class_ref: str,
+        measures: Mapping[str, Mapping[str, Any]],
+        group_by: Sequence[str] = (),
+        where: Filter | None = None,
+    ) -> list[dict[str, Any]]:
+        """One dict per group: the group_by paths' values and each measure's result.
+
+        `measures` maps a result name to {"fn": count|sum|avg|min|max, "attr": path}; count
+        without attr counts entities. Groups come sorted by their keys.
+        """
+        storage = self._storage.of(class_ref)
+        errors = ErrorCollector()
+        query = QueryCompiler(self._storage, self._coercer, self.tenant)
+        scope = query.scope(storage)
+        condition = query.condition(scope, where, errors, ("where",))
+        groups = []
+        for i, path in enumerate(group_by):
+            target = query.resolve(scope, path, ("group_by", i), errors)
+            if target is not None:
+                groups.append((path, target.column.label(f"_group_{i}")))
+        plan = []
+        columns: list[sa.ColumnElement[Any]] = []
+        for name, spec in measures.items():
+            expressions, fn, attr = query.measure(scope, name, spec, errors)
+            labelled = [e.label(f"_m{len(columns) + j}") for j, e in enumerate(expressions)]
+            plan.append((name, fn, attr, [label.name for label in labelled]))
+            columns.extend(labelled)
+        if not measures:
+            errors.add("aggregate", ("measures",), "name at least one measure")
+        raise_if_errors(errors, f"cannot aggregate {storage.cls.qid}")
+        statement = (
+            sa.select(*(c for _, c in groups), *columns)
+            .select_from(query.from_clause(scope))
+            .where(query.base_condition(scope))
+        )
+        if condition is not None:
+            statement = statement.where(condition)
+        if groups:
+            keys = [c for _, c in groups]
+            statement = statement.group_by(*keys).order_by(*(k.asc().nulls_last() for k in keys))
+        result = []
+        for row in self.connection.execute(statement).mappings():
+            item: dict[str, Any] = {path: row[column.name] for path, column in groups}
+            for name, fn, attr, labels in plan:
+                item[name] = _measure_value(fn, attr.type.kind if attr else None, row, labels)
+            result.append(item)
+        return result
+
+    def links(self, class_ref: str, entity_id: str, end: str) -> list[dict[str, Any]]:
+        """The entities linked through a link-table end: their ids and the link attributes."""
+        storage = self._storage.of(class_ref)
+        link_end = self._link_end(storage, end)
+        self._require(storage, entity_id)
+        table = link_end.link.table
+        rows = self.connection.execute(
+            sa.select(table)
+            .where(table.c.tenant == self.tenant, link_end.own == entity_id)
+            .order_by(link_end.other_column)
+        ).mappings()
+        return [
+            {
+                "id": r[link_end.other_column.name],
+                **{
+                    name: self._from_column(attr.type.kind, attr, r[name])
+                    for name, attr in link_end.link.attributes.items()
+                },
+            }
+            for r in rows
+        ]
+
+    def history(self, entity_id: str) -> list[AuditEntry]:
+        return self.repository.audit.history(self.connection, self.tenant, entity_id)
+
+    # ================================================================== writing
+    def create(self, class_ref: str, values: Mapping[str, Any]) -> Entity:
+        """A new entity of the concrete class `class_ref`; ValidationError lists every problem."""
+        return self.create_many(class_ref, [values])[0]
+
+    def create_many(self, class_ref: str, rows: Sequence[Mapping[str, Any]]) -> list[Entity]:
+        """Several new entities in one statement; a problem in any row creates none of them
+        (error paths start with the row's index)."""
+        storage = self._storage.of(class_ref)
+        errors = ErrorCollector()
+        checked: list[CheckedInput] = []
+        for i, values in enumerate(rows):
+            row_errors = ErrorCollector()
+            checked.append(self._validator.check_create(storage, values, row_errors))
+            prefix: tuple[int, ...] = (i,) if len(rows) > 1 else ()
+            errors.errors.extend(
+                FieldError(e.code, (*prefix, *e.path), e.message) for e in row_errors.errors
+            )
+        self._check_references(storage, [c.references for c in checked], errors, len(rows) > 1)
+        errors.raise_if_any(f"cannot create {storage.cls.qid}")
+        now = datetime.now(UTC)
+        entities: list[Entity] = []
+        for c in checked:
+            entity: Entity = dict.fromkeys(storage.cls.attributes)
+            entity.update(dict.fromkeys(storage.to_one))
+            entity.update(c.attributes)
+            entity.update(c.references)
+            entity.update(
+                id=str(uuid.uuid4()),
+                type=storage.cls.qid,
+                tenant=self.tenant,
+                version=1,
+                created_at=now,
+                created_by=self.actor,
+                changed_at=now,
+                changed_by=self.actor,
+            )
+            entities.append(entity)
+        audit = [
+            AuditRow(e["id"], storage.cls.qid, Operation.CREATE, _created(storage, e))
+            for e in entities
+        ]
+        with self._write(storage):
+            self.connection.execute(
+                storage.table.insert(), [self._encode(storage, e) for e in entities]
+            )
+            self.repository.audit.write(self.connection, self.tenant, self.actor, now, audit)
+        return entities
+
+    def update(
+        self,
+        class_ref: str,
+        entity_id: str,
+        changes_: Mapping[str, Any],
+        expected_version: int,
+    ) -> Entity:
+        """Apply `changes_` (only the keys given) if the entity is still at `expected_version`."""
+        storage = self._storage.of(class_ref)
+        current = self.get(storage.cls.qid, entity_id)
+        concrete = self._storage.of(current["type"])
+        errors = ErrorCollector()
+        checked = self._validator.check_update(concrete, changes_, errors)
+        self._check_references(concrete, [checked.references], errors, False)
+        errors.raise_if_any(f"cannot update {concrete.cls.qid} '{entity_id}'")
+        return self._apply(
+            concrete,
+            current,
+            {**checked.attributes, **checked.references},
+            expected_version,
+            Operation.UPDATE,
+        )
+
+    def archive(
+        self, class_ref: str, entity_id: str, expected_version: int | None = None
+    ) -> Entity:
+        """Keep the entity but hide it from normal use (state archived)."""
+        storage = self._storage.of(class_ref)
+        current = self.get(storage.cls.qid, entity_id)
+        concrete = self._storage.of(current["type"])
+        version = current["version"] if expected_version is None else expected_version
+        return self._apply(concrete, current, {"state": "archived"}, version, Operation.ARCHIVE)
+
+    def erase(
+        self, class_ref: str, entity_id: str, expected_version: int | None = None
+    ) -> list[str]:
+        """Delete the entity for good, with the parts it is composed of; the ids erased.
+
+        References to it follow their association's on_delete: `refuse` stops the erase with
+        an error naming the referring entities, `unset` clears the reference.
+        """
+        storage = self._storage.of(class_ref)
+        current = self.get(storage.cls.qid, entity_id)
+        if expected_version is not None and current["version"] != expected_version:
+            raise ConflictError(current["type"], entity_id, expected_version, current["version"])
+        doomed = self._composition_closure(current)
+        refused, unset_fks, unset_links = self._references_to(doomed)
+        if refused:
+            raise EraseRefusedError(current["type"], entity_id, refused)
+        now = datetime.now(UTC)
+        audit: list[AuditRow] = []
+        with self._write(storage):
+            for fk, holder_qid, holder_id in unset_fks:
+                audit.append(self._unset(fk, holder_qid, holder_id, now))
+            for link_end, own_id, other_id in unset_links:
+                table = link_end.link.table
+                self.connection.execute(
+                    table.delete().where(
+                        table.c.tenant == self.tenant,
+                        link_end.own == own_id,
+                        link_end.other_column == other_id,
+                    )
+                )
+            for link in self._storage.link_tables.values():
+                table = link.table
+                ids = list(doomed)
+                self.connection.execute(
+                    table.delete().where(
+                        table.c.tenant == self.tenant,
+                        sa.or_(table.c.source_id.in_(ids), table.c.target_id.in_(ids)),
+                    )
+                )
+            # Parts first: they hold the foreign keys to their owners.
+            for doomed_id, entity in reversed(list(doomed.items())):
+                table = self._storage.of(entity["type"]).table
+                self.connection.execute(
+                    table.delete().where(table.c.tenant == self.tenant, table.c.id == doomed_id)
+                )
+                concrete = self._storage.of(entity["type"])
+                audit.append(
+                    AuditRow(
+                        doomed_id,
+                        entity["type"],
+                        Operation.ERASE,
+                        changes(_audited(concrete, entity), {}),
+                    )
+                )
+            self.repository.audit.write(self.connection, self.tenant, self.actor, now, audit)
+        return list(doomed)
+
+    def link(
+        self,
+        class_ref: str,
+        entity_id: str,
+        end: str,
+        other_id: str,
+        attributes: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Link the entity to `other_id` through a link-table end (attributes replace any
+        present on an existing link)."""
+        storage = self._storage.of(class_ref)
+        link_end = self._link_end(storage, end)
+        self._require(storage, entity_id)
+        errors = ErrorCollector()
+        values = self._validator.check_link_attributes(
+            link_end.link.attributes, attributes or {}, errors
+        )
+        other_cls = storage.cls.ends[end].other
+        self._check_target(other_cls, other_id, (end,), errors)
+        errors.raise_if_any(f"cannot link {storage.cls.qid} '{entity_id}' via '{end}'")
+        table = link_end.link.table
+        key = {
+            "tenant": self.tenant,
+            link_end.own.name: entity_id,
+            link_end.other_column.name: other_id,
+        }
+        row = {
+            **key,
+            **{
+                n: self._to_column(a.type.kind, v)
+                for n, v in values.items()
+                for a in (link_end.link.attributes[n],)
+            },
+        }
+        match = sa.and_(*(table.c[k] == v for k, v in key.items()))
+        now = datetime.now(UTC)
+        with self._write(storage):
+            existing = self.connection.execute(sa.select(table).where(match)).mappings().first()
+            if existing is None:
+                self.connection.execute(table.insert().values(row))
+                before: dict[str, Any] = {}
+            else:
+                self.connection.execute(table.update().where(match).values(row))
+                before = {n: existing[n] for n in link_end.link.attributes}
+            self.repository.audit.write(
+                self.connection,
+                self.tenant,
+                self.actor,
+                now,
+                [
+                    AuditRow(
+                        entity_id,
+                        storage.cls.qid,
+                        Operation.LINK,
+                        {
+                            f"{end}[{other_id}]": {
+                                "before": to_json(before) if existing else None,
+                                "after": to_json(values),
+                            }
+                        },
+                    )
+                ],
+            )
+        return {"id": other_id, **values}
+
+    def unlink(self, class_ref: str, entity_id: str, end: str, other_id: str) -> bool:
+        """Remove a link; False when there was none."""
+        storage = self._storage.of(class_ref)
+        link_end = self._link_end(storage, end)
+        self._require(storage, entity_id)
+        table = link_end.link.table
+        now = datetime.now(UTC)
+        with self._write(storage):
+            result = self.connection.execute(
+                table.delete().where(
+                    table.c.tenant == self.tenant,
+                    link_end.own == entity_id,
+                    link_end.other_column == other_id,
+                )
+            )
+            if result.rowcount:
+                self.repository.audit.write(
+                    self.connection,
+                    self.tenant,
+                    self.actor,
+                    now,
+                    [
+                        AuditRow(
+                            entity_id,
+                            storage.cls.qid,
+                            Operation.UNLINK,
+                            {f"{end}[{other_id}]": {"before": "linked", "after": None}},
+                        )
+                    ],
+                )
+        return bool(result.rowcount)
+
+    # ================================================================== internals: rows
+    def _row(self, storage: ClassStorage, entity_id: str) -> Mapping[Any, Any] | None:
+        for table in storage.tables:
+            row = (
+                self.connection.execute(
+                    sa.select(table).where(
+                        table.c.tenant == self.tenant,
+                        table.c.id == entity_id,
+                        table.c.type.in_(storage.concrete_types),
+                    )
+                )
+                .mappings()
+                .first()
+            )
+            if row is not None:
+                return row
+        return None
+
+    def _require(self, storage: ClassStorage, entity_id: str) -> None:
+        if self._row(storage, entity_id) is None:
+            raise NotFoundError(storage.cls.qid, entity_id)
+
+    def _decode(self, row: Mapping[Any, Any]) -> Entity:
+        storage = self._storage.of(row["type"])
+        entity: Entity = {}
+        for name, column in storage.columns.items():
+            attr = storage.cls.attributes[name]
+            entity[name] = self._from_column(attr.type.kind, attr, row[column.name])
+        for end, fk in storage.to_one.items():
+            entity[end] = row[fk.column]
+        return entity
+
+    def _from_column(self, kind: TypeKind, attr: Any, value: Any) -> Any:
+        if kind in _JSON_KINDS and value is not None:
+            return self._coercer.from_json(value, attr.type)
+        return value
+
+    @staticmethod
+    def _to_column(kind: TypeKind, value: Any) -> Any:
+        return to_json(value) if kind in _JSON_KINDS and value is not None else value
+
+    def _encode(self, storage: ClassStorage, entity: Mapping[str, Any]) -> dict[str, Any]:
+        row: dict[str, Any] = {}
+        for name, column in storage.columns.items():
+            if name in entity:
+                kind = storage.cls.attributes[name].type.kind
+                row[column.name] = self._to_column(kind, entity[name])
+        for end, fk in storage.to_one.items():
+            if end in entity:
+                row[fk.column] = entity[end]
+        return row
+
+    # ================================================================== internals: writes
+    @contextmanager
+    def _write(self, storage: ClassStorage) -> Iterator[None]:
+        """A savepoint: a refused statement undoes this write only; driver errors translated."""
+        try:
+            with self.connection.begin_nested():
+                yield
+        except IntegrityError as exc:
+            raise self._integrity_error(exc, storage) from None
+
+    def _apply(
+        self,
+        storage: ClassStorage,
+        current: Entity,
+        new_values: Mapping[str, Any],
+        expected_version: int,
+        operation: Operation,
+    ) -> Entity:
+        entity_id = current["id"]
+        if current["version"] != expected_version:
+            raise ConflictError(storage.cls.qid, entity_id, expected_version, current["version"])
+        updated = {**current, **new_values}
+        diff = changes(_audited(storage, current), _audited(storage, updated))
+        if not diff:
+            return current
+        now = datetime.now(UTC)
+        updated.update(version=expected_version + 1, changed_at=now, changed_by=self.actor)
+        table = storage.table
+        values = self._encode(storage, {k: updated[k] for k in new_values})
+        values.update(version=expected_version + 1, changed_at=now, changed_by=self.actor)
+        with self._write(storage):
+            result = self.connection.execute(
+                table.update()
+                .where(
+                    table.c.tenant == self.tenant,
+                    table.c.id == entity_id,
+                    table.c.version == expected_version,
+                )
+                .values(values)
+            )
+            if result.rowcount != 1:
+                # Someone else wrote in between; nothing was changed here.
+                row = self._row(storage, entity_id)
+                actual = None if row is None else int(row["version"])
+                raise ConflictError(storage.cls.qid, entity_id, expected_version, actual)
+            self.repository.audit.write(
+                self.connection,
+                self.tenant,
+                self.actor,
+                now,
+                [AuditRow(entity_id, storage.cls.qid, operation, diff)],
+            )
+        return updated
+
+    def _unset(self, fk: ForeignKeyEnd, holder_qid: str, holder_id: str, now: datetime) -> AuditRow:
+        holder = self._storage.of(holder_qid)
+        table = holder.table
+        row = self._row(holder, holder_id)
+        assert row is not None
+        self.connection.execute(
+            table.update()
+            .where(table.c.tenant == self.tenant, table.c.id == holder_id)
+            .values(
+                {
+                    fk.column: None,
+                    "version": table.c.version + 1,
+                    "changed_at": now,
+                    "changed_by": self.actor,
+                }
+            )
+        )
+        return AuditRow(
+            holder_id,
+            holder_qid,
+            Operation.UPDATE,
+            {fk.end: {"before": row[fk.column], "after": None}},
+        )
+
+    def _composition_closure(self, root: Entity) -> dict[str, Entity]:
+        """The entity and, transitively, every part it is composed of (owners before parts)."""
+        doomed: dict[str, Entity] = {root["id"]: root}
+        queue = [root]
+        while queue:
+            entity = queue.pop(0)
+            cls = self.repository.model.classes[entity["type"]]
+            for assoc in self.repository.model.associations.values():
+                if assoc.kind is not AssociationKind.COMPOSITION or not cls.is_a(assoc.source):
+                    continue
+                for part_id in self._related_ids(assoc.qid, EndSide.SOURCE, entity["id"]):
+                    if part_id not in doomed:
+                        part = self.get(assoc.target, part_id)
+                        doomed[part_id] = part
+                        queue.append(part)
+        return doomed
+
+    def _related_ids(self, association: str, side: EndSide, entity_id: str) -> list[str]:
+        """Ids of the entities at the other end of `association`, seen from `side`."""
+        fk = self._storage.foreign_keys.get(association)
+        if fk is not None:
+            if fk.holder_side is side:
+                holder = self._storage.of(fk.holder)
+                row = self._row(holder, entity_id)
+                return [] if row is None or row[fk.column] is None else [row[fk.column]]
+            ids: list[str] = []
+            for table in self._storage.of(fk.holder).tables:
+                ids.extend(
+                    self.connection.execute(
+                        sa.select(table.c.id).where(
+                            table.c.tenant == self.tenant, table.c[fk.column] == entity_id
+                        )
+                    ).scalars()
+                )
+            return ids
+        link = self._storage.link_tables[association]
+        own = link.column_for(side)
+        other = link.column_for(EndSide.TARGET if side is EndSide.SOURCE else EndSide.SOURCE)
+        return list(
+            self.connection.execute(
+                sa.select(other).where(link.table.c.tenant == self.tenant, own == entity_id)
+            ).scalars()
+        )
+
+    def _references_to(
+        self, doomed: Mapping[str, Entity]
+    ) -> tuple[
+        list[Reference], list[tuple[ForeignKeyEnd, str, str]], list[tuple[LinkEnd, str, str]]
+    ]:
+        """Entities outside `doomed` that point at one inside: refused, and what to unset."""
+        refused: list[Reference] = []
+        unset_fks: list[tuple[ForeignKeyEnd, str, str]] = []
+        unset_links: list[tuple[LinkEnd, str, str]] = []
+        model = self.repository.model
+        for entity_id, entity in doomed.items():
+            cls = model.classes[entity["type"]]
+            for assoc in model.associations.values():
+                # Compositions land here only for an owner outside `doomed` (a part erased on
+                # its own): on_delete is cascade, so the owner's reference is unset.
+                fk = self._storage.foreign_keys.get(assoc.qid)
+                if fk is not None and cls.is_a(fk.other):
+                    # The holders point at this entity through a column.
+                    holder = self._storage.of(fk.holder)
+                    for table in holder.tables:
+                        rows = self.connection.execute(
+                            sa.select(table.c.id, table.c.type).where(
+                                table.c.tenant == self.tenant, table.c[fk.column] == entity_id
+                            )
+                        )
+                        for holder_id, holder_type in rows:
+                            if holder_id in doomed:
+                                continue
+                            # Deleting a target follows on_delete; a required end cannot unset.
+                            is_target = fk.holder_side is EndSide.SOURCE
+                            refuse = (is_target and assoc.on_delete is OnDelete.REFUSE) or (
+                                fk.required
+                            )
+                            if refuse:
+                                refused.append(Reference(holder_type, holder_id, assoc.qid))
+                            else:
+                                unset_fks.append((fk, holder_type, holder_id))
+                link = self._storage.link_tables.get(assoc.qid)
+                if link is not None and cls.is_a(assoc.target):
+                    # Links where this entity is the target follow on_delete.
+                    sources = self._related_ids(assoc.qid, EndSide.TARGET, entity_id)
+                    for source_id in sources:
+                        if source_id in doomed:
+                            continue
+                        if assoc.on_delete is OnDelete.REFUSE:
+                            source = self._row(self._storage.of(assoc.source), source_id)
+                            source_type = source["type"] if source else assoc.source
+                            refused.append(Reference(source_type, source_id, assoc.qid))
+                        else:
+                            unset_links.append(
+                                (LinkEnd(link, EndSide.TARGET), entity_id, source_id)
+                            )
+        return refused, unset_fks, unset_links
+
+    # ================================================================== internals: checks
+    def _link_end(self, storage: ClassStorage, end: str) -> LinkEnd:
+        link_end = storage.links.get(end)
+        if link_end is not None:
+            return link_end
+        if end in storage.to_one:
+            raise UnknownElementError(
+                f"'{end}' of {storage.cls.qid} is a to-one reference; set it with create/update"
+            )
+        known = ", ".join(storage.links) or "none"
+        raise UnknownElementError(
+            f"{storage.cls.qid} has no link association end '{end}' (link ends: {known})"
+        )
+
+    def _check_references(
+        self,
+        storage: ClassStorage,
+        references: Sequence[Mapping[str, str | None]],
+        errors: ErrorCollector,
+        indexed: bool,
+    ) -> None:
+        """Every referenced id must be an entity of the end's class in this tenant."""
+        for end, fk in storage.to_one.items():
+            wanted = {r[end] for r in references if r.get(end) is not None}
+            if not wanted:
+                continue
+            found = self._types_of(fk.other, [w for w in wanted if w is not None])
+            target = self._storage.of(fk.other)
+            for i, refs in enumerate(references):
+                ref = refs.get(end)
+                if ref is None:
+                    continue
+                path = (i, end) if indexed else (end,)
+                kind = found.get(ref)
+                if kind is None:
+                    errors.add(
+                        "broken-reference", path, f"no {fk.other} with id '{ref}' in this tenant"
+                    )
+                elif kind not in target.concrete_types:
+                    errors.add("wrong-class", path, f"'{ref}' is a {kind}, not a {fk.other}")
+
+    def _check_target(
+        self, class_qid: str, entity_id: str, path: tuple[str, ...], errors: ErrorCollector
+    ) -> None:
+        found = self._types_of(class_qid, [entity_id]).get(entity_id)
+        if found is None:
+            errors.add(
+                "broken-reference", path, f"no {class_qid} with id '{entity_id}' in this tenant"
+            )
+        elif found not in self._storage.of(class_qid).concrete_types:
+            errors.add("wrong-class", path, f"'{entity_id}' is a {found}, not a {class_qid}")
+
+    def _types_of(self, class_qid: str, ids: Sequence[str]) -> dict[str, str]:
+        """id -> concrete type of those ids found in the tables where `class_qid` lives."""
+        result: dict[str, str] = {}
+        for table in self._storage.of(class_qid).tables:
+            for start in range(0, len(ids), _ID_CHUNK):
+                chunk = ids[start : start + _ID_CHUNK]
+                rows = self.connection.execute(
+                    sa.select(table.c.id, table.c.type).where(
+                        table.c.tenant == self.tenant, table.c.id.in_(chunk)
+                    )
+                )
+                result.update({r.id: r.type for r in rows})
+        return result
+
+    def _integrity_error(self, exc: IntegrityError, storage: ClassStorage) -> ValidationError:
+        """The database refused a write: name the attributes, never leak the driver's text."""
+        constraint = _constraint_name(exc, self._storage)
+        if constraint is not None and constraint in self._storage.unique_constraints:
+            class_qid, attributes = self._storage.unique_constraints[constraint]
+            names = ", ".join(attributes)
+            return ValidationError(
+                f"another {class_qid} already has this {names}",
+                [
+                    FieldError("unique", (a,), f"must be unique; another entity has this {names}")
+                    for a in attributes
+                ],
+            )
+        return ValidationError(
+            f"the database refused the change to {storage.cls.qid}",
+            [FieldError("constraint", (), _first_line(exc.orig))],
+        )
+
+
+def _audited(storage: ClassStorage, entity: Mapping[str, Any]) -> dict[str, Any]:
+    """The values the audit trail records: attributes and to-one ends, minus stamps."""
+    skip = {"changed_at", "changed_by", "created_at", "created_by", "version", "tenant"}
+    return {
+        k: v
+        for k, v in entity.items()
+        if k not in skip and (k in storage.columns or k in storage.to_one)
+    }
+
+
+def _created(storage: ClassStorage, entity: Mapping[str, Any]) -> dict[str, Any]:
+    """Audit changes of a new entity: every value it was given (a cheaper `changes({}, e)`)."""
+    return {
+        k: {"before": None, "after": to_json(v)}
+        for k, v in sorted(_audited(storage, entity).items())
+        if v is not None
+    }
+
+
+def _measure_value(
+    fn: str, kind: TypeKind | None, row: Mapping[Any, Any], labels: Sequence[str]
+) -> Any:
+    if fn == "avg":
+        total, count = row[labels[0]], row[labels[1]]
+        if not count:
+            return None
+        if kind is TypeKind.DECIMAL:
+            return total / count
+        if kind is TypeKind.DURATION:
+            return total / count
+        return float(total) / count
+    value = row[labels[0]]
+    if fn == "count":
+        return int(value)
+    if fn == "sum" and kind in (TypeKind.INT, TypeKind.BIGINT) and value is not None:
+        return int(value)
+    return value
+
+
+def _constraint_name(exc: IntegrityError, storage: Storage) -> str | None:
+    diag = getattr(exc.orig, "diag", None)
+    name = getattr(diag, "constraint_name", None)
+    if isinstance(name, str):
+        return name
+    # SQLite names the columns, not the index: "UNIQUE constraint failed: t.tenant, t.code"
+    text = str(exc.orig)
+    prefix = "UNIQUE constraint failed: "
+    if not text.startswith(prefix):
+        return None
+    qualified = [c.strip() for c in text[len(prefix) :].split(",")]
+    table_name = qualified[0].split(".", 1)[0]
+    columns = [c.split(".", 1)[1] for c in qualified if "." in c]
+    table = storage.metadata.tables.get(table_name)
+    if table is None:
+        return None
+    candidates: list[sa.Index | sa.UniqueConstraint] = [
+        *(i for i in table.indexes if i.unique),
+        *(c for c in table.constraints if isinstance(c, sa.UniqueConstraint)),
+    ]
+    for candidate in candidates:
+        if [c.name for c in candidate.columns] == columns and isinstance(candidate.name, str):
+            return candidate.name
+    return None
+
+
+def _first_line(error: BaseException | None) -> str:
+    return str(error).strip().splitlines()[0] if error is not None else "constraint violated"
