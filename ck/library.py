@@ -47,7 +47,9 @@ def read_manifest(folder: Path) -> tuple[ModelSource | None, list[Diagnostic]]:
                 1,
                 "no-manifest",
                 "",
-                f"not a model folder: {MANIFEST_NAME} is missing",
+                f"not a model folder: {MANIFEST_NAME} is missing"
+                if folder.is_dir()
+                else "no such folder",
             )
         ]
     source, problems = load_source(manifest_path, display_path(manifest_path))

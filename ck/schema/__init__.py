@@ -125,7 +125,10 @@ def _diagnostic(source: SourceFile, path: PathKey, error: ValidationError) -> Di
         return source.error(path, "schema", f"'{instance}' is not one of: {options}{extra}")
     if validator == "type":
         return source.error(
-            path, "schema", f"expected {_type_words(expected)}, got {_kind(instance)}"
+            path,
+            "schema",
+            f"expected {_type_words(expected)}, got {_kind(instance)}"
+            + _quote_hint(expected, instance),
         )
     if validator == "pattern":
         pattern = str(expected)
@@ -149,6 +152,15 @@ def _type_words(expected: object) -> str:
     if isinstance(expected, list):
         return " or ".join(names.get(str(e), str(e)) for e in expected)
     return names.get(str(expected), str(expected))
+
+
+def _quote_hint(expected: object, value: object) -> str:
+    """YAML reads 1.0 or 2026 as numbers; a modeller who meant text needs to be told to quote."""
+    wants_text = expected == "string" or (isinstance(expected, list) and "string" in expected)
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    if wants_text and is_number:
+        return " (YAML read a number: put it in quotes to make it text)"
+    return ""
 
 
 def _kind(value: object) -> str:

@@ -148,3 +148,19 @@ def test_schema_error_leaves_only_its_element_out(ck: Any) -> None:
         ("m/a.yaml:2:61: error[invalid-default] classes.A.attributes.x.default:", "not a whole"),
         ("m/a.yaml:3:34: error[schema] classes.B.abstract:", "expected true or false"),
     )
+
+
+def test_an_unquoted_version_is_told_to_be_quoted(ck: Any) -> None:
+    # YAML reads `version: 1.0` as a float; the message must say why "1.0" is not text.
+    ck.expect(
+        {"m/model.yaml": "ck: 1\nname: m\nversion: 1.0\n"},
+        ("m/model.yaml:3:10: error[schema] version:", "expected a text", "put it in quotes"),
+    )
+
+
+def test_a_missing_folder_is_named_as_such(ck: Any, tmp_path: Any) -> None:
+    from meshkit.ck import check_model
+
+    model, problems = check_model(tmp_path / "nowhere")
+    assert model is None
+    assert [(p.code, p.message) for p in problems] == [("no-manifest", "no such folder")]

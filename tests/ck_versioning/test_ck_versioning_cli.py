@@ -65,7 +65,7 @@ def test_diff_json(tmp_path: Path, old: Path) -> None:
 
 def test_diff_errors_are_messages(tmp_path: Path, old: Path) -> None:
     code, output = run("diff", old, tmp_path / "missing")
-    assert code == 1 and "model.yaml is missing" in output
+    assert code == 1 and "no such folder" in output
     other = write_model(tmp_path / "other" / "other", {}, name="other")
     code, output = run("diff", old, other)
     assert code == 1 and "two different models" in output
@@ -163,7 +163,7 @@ def test_git_errors_are_messages(
     assert code == 1 and "not inside a git repository" in output
 
     code, output = run("check-version", tmp_path / "nowhere", "--git", "v1")
-    assert code == 1 and "model.yaml is missing" in output
+    assert code == 1 and "no such folder" in output
 
 
 @needs_git
