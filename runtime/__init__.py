@@ -9,6 +9,18 @@ with repo.unit_of_work(tenant="t1", actor="alice") as uow:
 """
 
 from meshkit.runtime.audit import AuditEntry, Operation
+from meshkit.runtime.behaviours import (
+    Behaviour,
+    BehaviourError,
+    BehaviourFailedError,
+    BehaviourRegistry,
+    BehaviourResolutionError,
+    Change,
+    CommandContext,
+    CommandSpec,
+    Transition,
+    command,
+)
 from meshkit.runtime.database import create_engine, default_sqlite_url, normalise_url
 from meshkit.runtime.errors import (
     ConflictError,
@@ -20,6 +32,7 @@ from meshkit.runtime.errors import (
     UnknownElementError,
     ValidationError,
 )
+from meshkit.runtime.events import Consumer, Event, EventFilter, EventKind, EventLog
 from meshkit.runtime.jsonschema import record_schema
 from meshkit.runtime.query import Filter, OrderBy, Page
 from meshkit.runtime.repository import Entity, Repository, UnitOfWork
@@ -27,10 +40,23 @@ from meshkit.runtime.storage import ClassStorage, Storage, StorageMappingError
 
 __all__ = [
     "AuditEntry",
+    "Behaviour",
+    "BehaviourError",
+    "BehaviourFailedError",
+    "BehaviourRegistry",
+    "BehaviourResolutionError",
+    "Change",
     "ClassStorage",
+    "CommandContext",
+    "CommandSpec",
     "ConflictError",
+    "Consumer",
     "Entity",
     "EraseRefusedError",
+    "Event",
+    "EventFilter",
+    "EventKind",
+    "EventLog",
     "FieldError",
     "Filter",
     "NotFoundError",
@@ -42,9 +68,11 @@ __all__ = [
     "RepositoryError",
     "Storage",
     "StorageMappingError",
+    "Transition",
     "UnitOfWork",
     "UnknownElementError",
     "ValidationError",
+    "command",
     "create_engine",
     "default_sqlite_url",
     "normalise_url",

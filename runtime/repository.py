@@ -10,6 +10,11 @@ A unit of work is one transaction in one tenant: everything it reads and writes 
 tenant's. Each write runs in a savepoint, so a refused write changes nothing and the unit of
 work can go on. Entities are plain dicts: attribute values and, for each to-one association
 end, the id of the entity at the other end.
+
+A write runs: the model's checks and the behaviours' validators (all errors at once) →
+computed attributes → transition and before hooks → SQL and audit → after hooks, all in the
+write's savepoint; its events go to the outbox when the unit of work commits, and to the
+in-process subscribers after that.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,6 +32,8 @@ from sqlalchemy.exc import IntegrityError
 
 from meshkit.ck.model import AssociationKind, CompiledModel, EndSide, OnDelete, TypeKind
 from meshkit.runtime.audit import AuditEntry, AuditRow, AuditTrail, Operation, changes
+from meshkit.runtime.behaviours.behaviour import HOOKS, Change, CommandContext
+from meshkit.runtime.behaviours.registry import BehaviourRegistry, ClassBehaviours
 from meshkit.runtime.errors import (
     ConflictError,
     EraseRefusedError,
@@ -36,26 +44,50 @@ from meshkit.runtime.errors import (
     UnknownElementError,
     ValidationError,
 )
+from meshkit.runtime.events.event import Event, EventKind, PendingEvent
+from meshkit.runtime.events.log import EventLog
 from meshkit.runtime.query import Filter, OrderBy, Page, QueryCompiler, raise_if_errors
 from meshkit.runtime.storage.tables import ClassStorage, ForeignKeyEnd, LinkEnd, Storage
-from meshkit.runtime.validation import CheckedInput, EntityValidator
+from meshkit.runtime.validation import SYSTEM_ATTRIBUTES, CheckedInput, EntityValidator
 from meshkit.runtime.values import ValueCoercer, to_json
 
 Entity = dict[str, Any]
 _JSON_KINDS = frozenset({TypeKind.RECORD, TypeKind.LIST})
 _ID_CHUNK = 500  # ids per IN (...) when checking references in bulk
+_EVENT_KINDS = {
+    Operation.CREATE: EventKind.CREATED,
+    Operation.UPDATE: EventKind.UPDATED,
+    Operation.ARCHIVE: EventKind.ARCHIVED,
+    Operation.ERASE: EventKind.DELETED,
+    Operation.LINK: EventKind.LINKED,
+    Operation.UNLINK: EventKind.UNLINKED,
+}
 
 
 class Repository:
-    """Storage of one compiled model in one database."""
+    """Storage of one compiled model in one database, its behaviours and its events.
 
-    def __init__(self, engine: Engine, model: CompiledModel) -> None:
+    The behaviours the model names are resolved here (BehaviourResolutionError lists those
+    that cannot be); pass `behaviours` to share one registry between repositories.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        model: CompiledModel,
+        *,
+        behaviours: BehaviourRegistry | None = None,
+    ) -> None:
         self.engine = engine
         self.model = model
         self.storage = Storage(model)
         self.coercer = ValueCoercer(model)
         self.validator = EntityValidator(self.coercer)
         self.audit = AuditTrail(self.storage.audit)
+        if behaviours is not None and behaviours.model is not model:
+            raise ValueError("the behaviour registry was built for another compiled model")
+        self.behaviours = behaviours or BehaviourRegistry.for_model(model)
+        self.events = EventLog(engine, model, self.storage.metadata)
 
     def create_tables(self) -> None:
         """Create every table that does not exist yet (migrations manage changes later)."""
@@ -66,11 +98,19 @@ class Repository:
 
     @contextmanager
     def unit_of_work(self, *, tenant: str, actor: str) -> Iterator[UnitOfWork]:
-        """One transaction in `tenant`, committed when the block ends without an exception."""
+        """One transaction in `tenant`, committed when the block ends without an exception.
+
+        Its events are written to the outbox just before the commit; in-process subscribers
+        hear of them after it.
+        """
         if not tenant:
             raise ValueError("a unit of work needs a tenant")
-        with self.engine.connect() as connection, connection.begin():
-            yield UnitOfWork(self, connection, tenant, actor)
+        with self.engine.connect() as connection:
+            with connection.begin():
+                uow = UnitOfWork(self, connection, tenant, actor)
+                yield uow
+                committed = uow._write_outbox()
+            self.events.published(committed)
 
     def history(self, entity_id: str, *, tenant: str) -> list[AuditEntry]:
         """The audit trail of one entity of `tenant`, oldest first."""
@@ -89,6 +129,8 @@ class UnitOfWork:
         self._storage = repository.storage
         self._coercer = repository.coercer
         self._validator = repository.validator
+        self._behaviours = repository.behaviours
+        self._pending: list[PendingEvent] = []  # events of this unit of work, in order
 
     # ================================================================== reading
     def get(self, class_ref: str, entity_id: str) -> Entity:
@@ -239,17 +281,14 @@ class UnitOfWork:
         """Several new entities in one statement; a problem in any row creates none of them
         (error paths start with the row's index)."""
         storage = self._storage.of(class_ref)
+        behaviours = self._behaviours.of(storage.cls.qid)
         errors = ErrorCollector()
         checked: list[CheckedInput] = []
         for i, values in enumerate(rows):
             row_errors = ErrorCollector()
             checked.append(self._validator.check_create(storage, values, row_errors))
-            prefix: tuple[int, ...] = (i,) if len(rows) > 1 else ()
-            errors.errors.extend(
-                FieldError(e.code, (*prefix, *e.path), e.message) for e in row_errors.errors
-            )
+            errors.errors.extend(_prefixed(i, len(rows), row_errors.errors))
         self._check_references(storage, [c.references for c in checked], errors, len(rows) > 1)
-        errors.raise_if_any(f"cannot create {storage.cls.qid}")
         now = datetime.now(UTC)
         entities: list[Entity] = []
         for c in checked:
@@ -268,15 +307,32 @@ class UnitOfWork:
                 changed_by=self.actor,
             )
             entities.append(entity)
-        audit = [
-            AuditRow(e["id"], storage.cls.qid, Operation.CREATE, _created(storage, e))
-            for e in entities
-        ]
+        if behaviours.has("validate"):
+            for i, e in enumerate(entities):
+                found = behaviours.validate(self._change(storage, Operation.CREATE, None, e))
+                errors.errors.extend(_prefixed(i, len(rows), found))
+        errors.raise_if_any(f"cannot create {storage.cls.qid}")
         with self._write(storage):
+            if behaviours.has("compute"):
+                for i, e in enumerate(entities):
+                    prefix = (i,) if len(rows) > 1 else ()
+                    e.update(self._computed(storage, behaviours, None, e, prefix))
+            created = [
+                self._change(storage, Operation.CREATE, None, e)
+                for e in (entities if behaviours.behaviours else ())
+            ]
+            for change in created:
+                behaviours.run("before_create", change)
             self.connection.execute(
                 storage.table.insert(), [self._encode(storage, e) for e in entities]
             )
-            self.repository.audit.write(self.connection, self.tenant, self.actor, now, audit)
+            audit = [
+                AuditRow(e["id"], storage.cls.qid, Operation.CREATE, _created(storage, e))
+                for e in entities
+            ]
+            self._record(now, audit)
+            for change in created:
+                behaviours.run("after_create", change)
         return entities
 
     def update(
@@ -290,17 +346,16 @@ class UnitOfWork:
         storage = self._storage.of(class_ref)
         current = self.get(storage.cls.qid, entity_id)
         concrete = self._storage.of(current["type"])
+        behaviours = self._behaviours.of(concrete.cls.qid)
         errors = ErrorCollector()
         checked = self._validator.check_update(concrete, changes_, errors)
         self._check_references(concrete, [checked.references], errors, False)
+        new_values = {**checked.attributes, **checked.references}
+        if behaviours.has("validate"):
+            change = self._change(concrete, Operation.UPDATE, current, {**current, **new_values})
+            errors.errors.extend(behaviours.validate(change))
         errors.raise_if_any(f"cannot update {concrete.cls.qid} '{entity_id}'")
-        return self._apply(
-            concrete,
-            current,
-            {**checked.attributes, **checked.references},
-            expected_version,
-            Operation.UPDATE,
-        )
+        return self._apply(concrete, current, new_values, expected_version, Operation.UPDATE)
 
     def archive(
         self, class_ref: str, entity_id: str, expected_version: int | None = None
@@ -331,6 +386,14 @@ class UnitOfWork:
         now = datetime.now(UTC)
         audit: list[AuditRow] = []
         with self._write(storage):
+            erased = [
+                (hooks, self._change(self._storage.of(e["type"]), Operation.ERASE, e, None))
+                for e in doomed.values()
+                for hooks in (self._behaviours.of(e["type"]),)
+                if hooks.behaviours
+            ]
+            for hooks, change in erased:
+                hooks.run("before_erase", change)
             for fk, holder_qid, holder_id in unset_fks:
                 audit.append(self._unset(fk, holder_qid, holder_id, now))
             for link_end, own_id, other_id in unset_links:
@@ -366,7 +429,9 @@ class UnitOfWork:
                         changes(_audited(concrete, entity), {}),
                     )
                 )
-            self.repository.audit.write(self.connection, self.tenant, self.actor, now, audit)
+            self._record(now, audit)
+            for hooks, change in erased:
+                hooks.run("after_erase", change)
         return list(doomed)
 
     def link(
@@ -413,24 +478,17 @@ class UnitOfWork:
             else:
                 self.connection.execute(table.update().where(match).values(row))
                 before = {n: existing[n] for n in link_end.link.attributes}
-            self.repository.audit.write(
-                self.connection,
-                self.tenant,
-                self.actor,
+            row_changes = {
+                f"{end}[{other_id}]": {
+                    "before": to_json(before) if existing else None,
+                    "after": to_json(values),
+                }
+            }
+            self._record(
                 now,
-                [
-                    AuditRow(
-                        entity_id,
-                        storage.cls.qid,
-                        Operation.LINK,
-                        {
-                            f"{end}[{other_id}]": {
-                                "before": to_json(before) if existing else None,
-                                "after": to_json(values),
-                            }
-                        },
-                    )
-                ],
+                [AuditRow(entity_id, storage.cls.qid, Operation.LINK, row_changes)],
+                end=end,
+                related_id=other_id,
             )
         return {"id": other_id, **values}
 
@@ -450,21 +508,38 @@ class UnitOfWork:
                 )
             )
             if result.rowcount:
-                self.repository.audit.write(
-                    self.connection,
-                    self.tenant,
-                    self.actor,
+                row_changes = {f"{end}[{other_id}]": {"before": "linked", "after": None}}
+                self._record(
                     now,
-                    [
-                        AuditRow(
-                            entity_id,
-                            storage.cls.qid,
-                            Operation.UNLINK,
-                            {f"{end}[{other_id}]": {"before": "linked", "after": None}},
-                        )
-                    ],
+                    [AuditRow(entity_id, storage.cls.qid, Operation.UNLINK, row_changes)],
+                    end=end,
+                    related_id=other_id,
                 )
         return bool(result.rowcount)
+
+    # ================================================================== commands
+    def call(self, class_ref: str, entity_id: str, command: str, /, **arguments: Any) -> Any:
+        """Run the behaviour command `command` on an entity; its result is returned.
+
+        Arguments are checked against the command's parameters (ValidationError lists every
+        problem); the command runs in a savepoint, so if it fails nothing it wrote remains.
+        """
+        storage = self._storage.of(class_ref)
+        entity = self.get(storage.cls.qid, entity_id)
+        concrete = self._storage.of(entity["type"])
+        behaviours = self._behaviours.of(concrete.cls.qid)
+        bound = behaviours.commands.get(command)
+        if bound is None:
+            known = ", ".join(sorted(behaviours.commands)) or "none"
+            raise UnknownElementError(
+                f"{concrete.cls.qid} has no command '{command}' (commands: {known})"
+            )
+        errors = ErrorCollector()
+        arguments_ = bound.spec.bind(arguments, errors)
+        errors.raise_if_any(f"cannot call {command} on {concrete.cls.qid} '{entity_id}'")
+        context = CommandContext(self, concrete.cls, MappingProxyType(entity))
+        with self._write(concrete):
+            return behaviours.call(command, context, arguments_)
 
     # ================================================================== internals: rows
     def _row(self, storage: ClassStorage, entity_id: str) -> Mapping[Any, Any] | None:
@@ -521,12 +596,104 @@ class UnitOfWork:
     # ================================================================== internals: writes
     @contextmanager
     def _write(self, storage: ClassStorage) -> Iterator[None]:
-        """A savepoint: a refused statement undoes this write only; driver errors translated."""
+        """A savepoint: a refused statement or a failing hook undoes this write only (and
+        forgets its events); driver errors translated."""
+        mark = len(self._pending)
         try:
             with self.connection.begin_nested():
                 yield
         except IntegrityError as exc:
+            del self._pending[mark:]
             raise self._integrity_error(exc, storage) from None
+        except BaseException:
+            del self._pending[mark:]
+            raise
+
+    def _record(
+        self,
+        now: datetime,
+        rows: Sequence[AuditRow],
+        *,
+        end: str | None = None,
+        related_id: str | None = None,
+    ) -> None:
+        """The audit rows of a write, and its events (one per row) for the outbox."""
+        self.repository.audit.write(self.connection, self.tenant, self.actor, now, rows)
+        self._pending.extend(
+            PendingEvent(
+                kind=_EVENT_KINDS[r.operation],
+                tenant=self.tenant,
+                class_qid=r.class_qid,
+                entity_id=r.entity_id,
+                changed=(end,) if end is not None else tuple(r.changes),
+                actor=self.actor,
+                at=now,
+                related_id=related_id,
+            )
+            for r in rows
+        )
+
+    def _write_outbox(self) -> list[Event]:
+        """Write the pending events to the outbox (called once, just before the commit)."""
+        pending, self._pending = self._pending, []
+        return self.repository.events.outbox.append(self.connection, pending)
+
+    def _change(
+        self,
+        storage: ClassStorage,
+        operation: Operation,
+        before: Mapping[str, Any] | None,
+        after: Mapping[str, Any] | None,
+    ) -> Change:
+        """What behaviours are told about one entity's write."""
+        old = _audited(storage, before) if before is not None else {}
+        new = _audited(storage, after) if after is not None else {}
+        if after is None:
+            changed: frozenset[str] = frozenset()
+        else:
+            changed = frozenset(k for k, v in new.items() if old.get(k) != v)
+            if before is None:
+                changed = frozenset(k for k in changed if new[k] is not None)
+        current = after if after is not None else before
+        assert current is not None
+        return Change(
+            uow=self,
+            cls=storage.cls,
+            operation=operation,
+            entity_id=current["id"],
+            before=None if before is None else MappingProxyType(dict(before)),
+            after=None if after is None else MappingProxyType(dict(after)),
+            changed=changed,
+        )
+
+    def _computed(
+        self,
+        storage: ClassStorage,
+        behaviours: ClassBehaviours,
+        before: Mapping[str, Any] | None,
+        after: Mapping[str, Any],
+        prefix: tuple[int, ...],
+    ) -> dict[str, Any]:
+        """The computed attributes the behaviours fill, checked like any other value."""
+        operation = Operation.CREATE if before is None else Operation.UPDATE
+        allowed = [
+            name
+            for name, attr in storage.cls.attributes.items()
+            if attr.computed and name not in SYSTEM_ATTRIBUTES
+        ]
+        values = behaviours.compute(self._change(storage, operation, before, after), allowed)
+        errors = ErrorCollector()
+        result: dict[str, Any] = {}
+        for name, value in values.items():
+            attr = storage.cls.attributes[name]
+            path: tuple[int | str, ...] = (*prefix, name)
+            result[name] = (
+                None if value is None else self._coercer.coerce(value, attr, path, errors)
+            )
+        errors.raise_if_any(
+            f"the values behaviours computed for {storage.cls.qid} do not fit the model"
+        )
+        return result
 
     def _apply(
         self,
@@ -539,16 +706,27 @@ class UnitOfWork:
         entity_id = current["id"]
         if current["version"] != expected_version:
             raise ConflictError(storage.cls.qid, entity_id, expected_version, current["version"])
-        updated = {**current, **new_values}
-        diff = changes(_audited(storage, current), _audited(storage, updated))
-        if not diff:
-            return current
-        now = datetime.now(UTC)
-        updated.update(version=expected_version + 1, changed_at=now, changed_by=self.actor)
-        table = storage.table
-        values = self._encode(storage, {k: updated[k] for k in new_values})
-        values.update(version=expected_version + 1, changed_at=now, changed_by=self.actor)
+        behaviours = self._behaviours.of(storage.cls.qid)
+        before_hook, after_hook = HOOKS[operation]
         with self._write(storage):
+            updated = {**current, **new_values}
+            if operation is Operation.UPDATE and behaviours.has("compute"):
+                computed = self._computed(storage, behaviours, current, updated, ())
+                new_values = {**new_values, **computed}
+                updated.update(computed)
+            diff = changes(_audited(storage, current), _audited(storage, updated))
+            if not diff:
+                return current
+            now = datetime.now(UTC)
+            updated.update(version=expected_version + 1, changed_at=now, changed_by=self.actor)
+            change = None
+            if behaviours.behaviours:
+                change = self._change(storage, operation, current, updated)
+                behaviours.transitions(change)
+                behaviours.run(before_hook, change)
+            table = storage.table
+            values = self._encode(storage, {k: updated[k] for k in new_values})
+            values.update(version=expected_version + 1, changed_at=now, changed_by=self.actor)
             result = self.connection.execute(
                 table.update()
                 .where(
@@ -563,13 +741,9 @@ class UnitOfWork:
                 row = self._row(storage, entity_id)
                 actual = None if row is None else int(row["version"])
                 raise ConflictError(storage.cls.qid, entity_id, expected_version, actual)
-            self.repository.audit.write(
-                self.connection,
-                self.tenant,
-                self.actor,
-                now,
-                [AuditRow(entity_id, storage.cls.qid, operation, diff)],
-            )
+            self._record(now, [AuditRow(entity_id, storage.cls.qid, operation, diff)])
+            if change is not None:
+                behaviours.run(after_hook, change)
         return updated
 
     def _unset(self, fk: ForeignKeyEnd, holder_qid: str, holder_id: str, now: datetime) -> AuditRow:
@@ -777,6 +951,13 @@ class UnitOfWork:
             f"the database refused the change to {storage.cls.qid}",
             [FieldError("constraint", (), _first_line(exc.orig))],
         )
+
+
+def _prefixed(index: int, count: int, errors: Sequence[FieldError]) -> list[FieldError]:
+    """Errors of one row of a batch: their paths start with the row's index (if several)."""
+    if count == 1:
+        return list(errors)
+    return [FieldError(e.code, (index, *e.path), e.message) for e in errors]
 
 
 def _audited(storage: ClassStorage, entity: Mapping[str, Any]) -> dict[str, Any]:
