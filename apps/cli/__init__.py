@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from meshkit.apps.cli import ck as ck_commands
+from meshkit.apps.cli import db as db_commands
 from meshkit.apps.cli import demo as demo_commands
 
 app = typer.Typer(
@@ -15,6 +16,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(ck_commands.app, name="ck")
+app.add_typer(db_commands.app, name="db")
 app.command("demo")(demo_commands.demo)
 
 
