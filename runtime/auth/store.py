@@ -1,0 +1,60 @@
+"""The auth tables: local accounts and API keys, as small SQLAlchemy Core tables of their own.
+
+They are not model classes: credentials never travel through the GraphQL API, the audit trail or
+events. Every row carries its tenant. `create_auth_tables(engine)` creates what is missing;
+migrations will adopt the tables later.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from meshkit.runtime.storage.types import UtcDateTime
+
+metadata = sa.MetaData()
+
+auth_account = sa.Table(
+    "auth_account",
+    metadata,
+    sa.Column("tenant", sa.String(64), primary_key=True),
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("username", sa.String(150), nullable=False),  # case-folded
+    sa.Column("email", sa.String(254), nullable=True),  # case-folded
+    sa.Column("password_hash", sa.String(255), nullable=False),  # argon2id, PHC string
+    sa.Column("roles", sa.JSON, nullable=False),
+    sa.Column("participant_id", sa.String(36), nullable=True),
+    sa.Column("disabled", sa.Boolean, nullable=False, default=False),
+    sa.Column("failed_logins", sa.Integer, nullable=False, default=0),
+    sa.Column("locked_until", UtcDateTime, nullable=True),
+    sa.Column("last_login_at", UtcDateTime, nullable=True),
+    sa.Column("password_changed_at", UtcDateTime, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("tenant", "username", name="uq_auth_account__username"),
+    sa.UniqueConstraint("tenant", "email", name="uq_auth_account__email"),
+)
+
+auth_api_key = sa.Table(
+    "auth_api_key",
+    metadata,
+    sa.Column("tenant", sa.String(64), primary_key=True),
+    sa.Column("id", sa.String(36), primary_key=True),
+    # Looked up before the tenant is known, so unique across tenants.
+    sa.Column("prefix", sa.String(16), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("salt", sa.String(64), nullable=False),  # hex
+    sa.Column("secret_hash", sa.String(128), nullable=False),  # hex HMAC-SHA256
+    sa.Column("roles", sa.JSON, nullable=False),
+    sa.Column("scopes", sa.JSON, nullable=False),
+    sa.Column("participant_id", sa.String(36), nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("created_by", sa.String(200), nullable=True),
+    sa.Column("expires_at", UtcDateTime, nullable=True),
+    sa.Column("revoked_at", UtcDateTime, nullable=True),
+    sa.Column("last_used_at", UtcDateTime, nullable=True),
+)
+
+
+def create_auth_tables(engine: Engine) -> None:
+    """Create `auth_account` and `auth_api_key` where they do not exist yet."""
+    metadata.create_all(engine)
