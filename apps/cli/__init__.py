@@ -7,6 +7,8 @@ import typer
 from meshkit.apps.cli import ck as ck_commands
 from meshkit.apps.cli import db as db_commands
 from meshkit.apps.cli import demo as demo_commands
+from meshkit.apps.cli import graphql as graphql_commands
+from meshkit.apps.cli import serve as serve_commands
 
 app = typer.Typer(
     name="meshkit",
@@ -18,6 +20,8 @@ app = typer.Typer(
 app.add_typer(ck_commands.app, name="ck")
 app.add_typer(db_commands.app, name="db")
 app.command("demo")(demo_commands.demo)
+app.add_typer(graphql_commands.app, name="graphql")
+app.command("serve")(serve_commands.serve)
 
 
 def main() -> None:

@@ -1,0 +1,281 @@
+"""Resolvers that read a whole tree level at once: lazy sibling batching.
+
+Every entity handed to GraphQL is a `Row` that knows its `Level` — the rows that were read by
+the same statement. When the first row of a level resolves an association field, the resolver
+reads that association for *every* row of the level in one statement and caches the result on
+the level under the field's arguments; the other rows then find their part in the cache. The
+entities read that way form the next level. So a request costs one statement per association
+level (plus one per `totalCount` level), whether it returns one row or thousands.
+
+Unlike a DataLoader this needs no event loop and no look-ahead: only fields the client actually
+selected (after fragments, aliases and @skip/@include) ever trigger a read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from meshkit.runtime import Entity, ValidationError
+from meshkit.runtime.graphql._context import Info, RequestContext
+from meshkit.runtime.graphql._filters import TranslatedFilter, locate_query_errors
+from meshkit.runtime.graphql._reader import Navigation, Slice, Window
+
+Resolver = Callable[..., Any]
+
+
+class Level:
+    """Rows read together; association reads for them are batched and cached here."""
+
+    __slots__ = ("cache", "rows")
+
+    def __init__(self) -> None:
+        self.rows: list[Row] = []
+        self.cache: dict[Hashable, Any] = {}
+
+    def add(self, entity: Entity) -> Row:
+        row = Row(entity, self)
+        self.rows.append(row)
+        return row
+
+    def parent_ids(self, nav: Navigation) -> list[str]:
+        """Ids of this level's rows that have `nav`'s end (a level may mix subclasses)."""
+        seen: dict[str, None] = {}
+        for row in self.rows:
+            if row.entity.get("type") in nav.owner_types:
+                seen.setdefault(row.entity["id"], None)
+        return list(seen)
+
+
+class Row:
+    """One entity as GraphQL sees it (`entity` holds CK names, as the repository returns it)."""
+
+    __slots__ = ("entity", "level")
+
+    def __init__(self, entity: Entity, level: Level) -> None:
+        self.entity = entity
+        self.level = level
+
+
+def rows_of(entities: list[Entity]) -> list[Row]:
+    level = Level()
+    return [level.add(e) for e in entities]
+
+
+@dataclass
+class Edge:
+    node: Row
+    cursor: str
+    link: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Connection:
+    edges: list[Edge]
+    has_next: bool
+    has_previous: bool
+    total: Callable[[], int]
+
+    @property
+    def nodes(self) -> list[Row]:
+        return [e.node for e in self.edges]
+
+    @property
+    def start_cursor(self) -> str | None:
+        return self.edges[0].cursor if self.edges else None
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self.edges[-1].cursor if self.edges else None
+
+
+def connection_of(page: Slice, level: Level, total: Callable[[], int]) -> Connection:
+    edges = [
+        Edge(level.add(entity), cursor, link)
+        for entity, cursor, link in zip(page.entities, page.cursors, page.links, strict=False)
+    ]
+    return Connection(edges, page.has_next, page.has_previous, total)
+
+
+def context_of(info: Info) -> RequestContext:
+    return info.context
+
+
+# ====================================================================== query arguments
+@dataclass(frozen=True)
+class QueryArgs:
+    where: TranslatedFilter
+    order_by: list[str] | None
+    window: Window
+    key: Hashable
+
+
+def query_args(info: Info, class_qid: str, args: Mapping[str, Any]) -> QueryArgs:
+    translator = context_of(info).translator
+    return QueryArgs(
+        where=translator.where(class_qid, args.get("filter")),
+        order_by=translator.order(class_qid, args.get("order_by")),
+        window=Window(
+            first=args.get("first"),
+            after=args.get("after"),
+            last=args.get("last"),
+            before=args.get("before"),
+        ),
+        key=freeze(args),
+    )
+
+
+def freeze(value: Any) -> Hashable:
+    """A hashable, order-independent form of argument values (the cache key of a batch)."""
+    if isinstance(value, Mapping):
+        return tuple(sorted((str(k), freeze(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(freeze(v) for v in value)
+    if isinstance(value, Decimal):
+        return ("decimal", str(value))
+    return value  # type: ignore[no-any-return]
+
+
+def _located(exc: ValidationError, where: TranslatedFilter) -> ValidationError:
+    return locate_query_errors(exc, where)
+
+
+# ====================================================================== resolvers
+def attribute(name: str) -> Resolver:
+    def resolve(row: Row, _info: Info) -> Any:
+        return row.entity.get(name)
+
+    return resolve
+
+
+def member(name: str) -> Resolver:
+    """A record's value (a dict) or an edge's link attribute."""
+
+    def resolve(source: Mapping[str, Any] | Edge, _info: Info) -> Any:
+        values = source.link if isinstance(source, Edge) else source
+        return values.get(name)
+
+    return resolve
+
+
+def root_one(class_qid: str) -> Resolver:
+    def resolve(_root: Any, info: Info, id: str) -> Row | None:
+        entity = context_of(info).reader.one(class_qid, id)
+        return None if entity is None else Level().add(entity)
+
+    return resolve
+
+
+def root_connection(class_qid: str) -> Resolver:
+    def resolve(_root: Any, info: Info, **args: Any) -> Connection:
+        reader = context_of(info).reader
+        q = query_args(info, class_qid, args)
+        try:
+            page = reader.page(class_qid, q.where.where, q.order_by, q.window)
+        except ValidationError as exc:
+            raise _located(exc, q.where) from None
+        counted: list[int] = []
+
+        def total() -> int:
+            if not counted:
+                counted.append(reader.count(class_qid, q.where.where))
+            return counted[0]
+
+        return connection_of(page, Level(), total)
+
+    return resolve
+
+
+def to_one_held(nav: Navigation) -> Resolver:
+    """A to-one end stored on this row: the ids are at hand, one `id IN (...)` per level."""
+    key = ("held", nav.owner, nav.name)
+
+    def resolve(row: Row, info: Info) -> Row | None:
+        target_id = row.entity.get(nav.name)
+        if target_id is None:
+            return None
+        loaded: dict[str, Row] | None = row.level.cache.get(key)
+        if loaded is None:
+            ids = {r.entity.get(nav.name) for r in row.level.rows}
+            ids.discard(None)
+            entities = context_of(info).reader.by_ids(nav.other, [i for i in ids if i])
+            child = Level()
+            loaded = {i: child.add(e) for i, e in entities.items()}
+            row.level.cache[key] = loaded
+        return loaded.get(target_id)
+
+    return resolve
+
+
+def to_one_elsewhere(nav: Navigation) -> Resolver:
+    """A to-one end stored on the other side (a reverse foreign key or a link row)."""
+    key = ("one", nav.owner, nav.name)
+
+    def resolve(row: Row, info: Info) -> Row | None:
+        loaded: dict[str, Row] | None = row.level.cache.get(key)
+        if loaded is None:
+            pages = context_of(info).reader.related(
+                nav, row.level.parent_ids(nav), None, None, Window(first=1)
+            )
+            child = Level()
+            loaded = {p: child.add(s.entities[0]) for p, s in pages.items() if s.entities}
+            row.level.cache[key] = loaded
+        return loaded.get(row.entity["id"])
+
+    return resolve
+
+
+def to_many(nav: Navigation) -> Resolver:
+    """A to-many end as a connection, paged per parent, read for the whole level at once."""
+
+    def resolve(row: Row, info: Info, **args: Any) -> Connection:
+        q = query_args(info, nav.other, args)
+        key = ("many", nav.owner, nav.name, q.key)
+        batch: _ManyBatch | None = row.level.cache.get(key)
+        if batch is None:
+            batch = _ManyBatch(context_of(info), nav, row.level.parent_ids(nav), q)
+            row.level.cache[key] = batch
+        return batch.connection(row.entity["id"])
+
+    return resolve
+
+
+class _ManyBatch:
+    """One to-many read for all parents of a level; its counts come in one more statement."""
+
+    def __init__(
+        self, context: RequestContext, nav: Navigation, parent_ids: list[str], q: QueryArgs
+    ) -> None:
+        self.context = context
+        self.nav = nav
+        self.parent_ids = parent_ids
+        self.q = q
+        try:
+            pages = context.reader.related(nav, parent_ids, q.where.where, q.order_by, q.window)
+        except ValidationError as exc:
+            raise _located(exc, q.where) from None
+        level = Level()
+        self.connections = {
+            parent: connection_of(page, level, self._total(parent))
+            for parent, page in pages.items()
+        }
+        self._counts: dict[str, int] | None = None
+
+    def connection(self, parent_id: str) -> Connection:
+        found = self.connections.get(parent_id)
+        if found is None:
+            found = Connection([], False, bool(self.q.window.after), self._total(parent_id))
+            self.connections[parent_id] = found
+        return found
+
+    def _total(self, parent_id: str) -> Callable[[], int]:
+        def total() -> int:
+            if self._counts is None:
+                self._counts = self.context.reader.related_counts(
+                    self.nav, self.parent_ids, self.q.where.where
+                )
+            return self._counts.get(parent_id, 0)
+
+        return total

@@ -1,0 +1,366 @@
+"""Batched reads for the GraphQL layer: one SQL statement per association level, not per row.
+
+The repository reads one class at a time (`UnitOfWork.find`). A GraphQL request reads trees:
+the participants of 30 communities, the participations of all those participants. This module
+reads such a level for *all* parents in one statement — a window function pages each parent's
+rows separately (`ROW_NUMBER() OVER (PARTITION BY parent ...)`), a `GROUP BY parent` counts
+them — using the runtime's own query compiler, so filters, order and cursors mean exactly what
+they mean in `find`, and every statement is bound to the unit of work's tenant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+import sqlalchemy as sa
+
+from meshkit.ck.model import AssociationEnd, EndSide, TypeKind
+from meshkit.runtime import Entity, NotFoundError, UnitOfWork
+from meshkit.runtime.errors import ErrorCollector, FieldError, ValidationError
+from meshkit.runtime.query import Filter, OrderBy, QueryCompiler, raise_if_errors
+from meshkit.runtime.storage import ClassStorage, ForeignKeyEnd, LinkEnd, Storage
+
+DEFAULT_PAGE = 100
+MAX_PAGE = 1000
+ID_CHUNK = 5000  # parent ids per statement; a level larger than this takes more than one
+_JSON_KINDS = frozenset({TypeKind.RECORD, TypeKind.LIST, TypeKind.JSON})
+
+
+class Way(Enum):
+    """How an association end is stored, seen from the class that navigates it."""
+
+    HELD = "held"  # a foreign key column on this class's table
+    REVERSE = "reverse"  # a foreign key column on the other class's table, pointing here
+    LINK = "link"  # a link table
+
+
+@dataclass(frozen=True)
+class Navigation:
+    """One association end of one class, and how to follow it in SQL."""
+
+    owner: str  # qid of the class the end belongs to
+    end: AssociationEnd
+    way: Way
+    fk: ForeignKeyEnd | None = None
+    link: LinkEnd | None = None
+    owner_types: frozenset[str] = frozenset()  # concrete qids that have this end
+
+    @property
+    def name(self) -> str:
+        return self.end.name
+
+    @property
+    def other(self) -> str:
+        return self.end.other
+
+
+def navigation(storage: Storage, owner: str, end_name: str) -> Navigation:
+    """How `owner` navigates `end_name`; seen from the class that declares the end, so that
+    subclasses sharing it (NaturalPerson, LegalPerson) share one batch."""
+    end = storage.model.classes[owner].ends[end_name]
+    assoc = storage.model.associations[end.association]
+    owner = assoc.source if end.side is EndSide.SOURCE else assoc.target
+    cls_storage = storage.of(owner)
+    end = cls_storage.cls.ends[end_name]
+    types = frozenset(cls_storage.concrete_types)
+    if end_name in cls_storage.to_one:
+        return Navigation(owner, end, Way.HELD, fk=cls_storage.to_one[end_name], owner_types=types)
+    if end_name in cls_storage.links:
+        return Navigation(owner, end, Way.LINK, link=cls_storage.links[end_name], owner_types=types)
+    fk = storage.foreign_keys[end.association]
+    return Navigation(owner, end, Way.REVERSE, fk=fk, owner_types=types)
+
+
+@dataclass(frozen=True)
+class Window:
+    """Relay paging arguments: `first`/`after` forward or `last`/`before` backward."""
+
+    first: int | None = None
+    after: str | None = None
+    last: int | None = None
+    before: str | None = None
+
+    @property
+    def backward(self) -> bool:
+        return self.last is not None or self.before is not None
+
+    def check(self) -> int:
+        """The page size; ValidationError for a mix of directions or a size out of range."""
+        errors = ErrorCollector()
+        if self.backward and (self.first is not None or self.after is not None):
+            errors.add("paging", (), "page forward (first/after) or backward (last/before)")
+        for name, size in (("first", self.first), ("last", self.last)):
+            if size is not None and not 0 <= size <= MAX_PAGE:
+                errors.add("paging", (name,), f"{name} is between 0 and {MAX_PAGE}")
+        errors.raise_if_any("invalid paging arguments")
+        size = self.last if self.backward else self.first
+        return DEFAULT_PAGE if size is None else size
+
+
+@dataclass
+class Slice:
+    """One page of entities, with a cursor per entity and link attributes where there are."""
+
+    entities: list[Entity] = field(default_factory=list)
+    cursors: list[str] = field(default_factory=list)
+    links: list[dict[str, Any]] = field(default_factory=list)
+    has_next: bool = False
+    has_previous: bool = False
+
+
+class EntityReader:
+    """Reads of one unit of work (one tenant, one transaction)."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.storage: Storage = uow.repository.storage
+        self.coercer = uow.repository.coercer
+        self.tenant = uow.tenant
+
+    # ------------------------------------------------------------------ single class
+    def one(self, class_qid: str, entity_id: str) -> Entity | None:
+        try:
+            return self.uow.get(class_qid, entity_id)
+        except NotFoundError:
+            return None
+
+    def count(self, class_qid: str, where: Filter | None) -> int:
+        return self.uow.count(class_qid, where)
+
+    def page(
+        self, class_qid: str, where: Filter | None, order_by: OrderBy | None, window: Window
+    ) -> Slice:
+        size = window.check()
+        plan = _Plan(self, self.storage.of(class_qid), where, order_by, window)
+        statement = (
+            sa.select(plan.scope.table, *plan.sort_columns)
+            .select_from(plan.compiler.from_clause(plan.scope))
+            .where(*plan.conditions)
+            .order_by(*plan.order_clauses)
+            .limit(size + 1)
+        )
+        rows = list(self.uow.connection.execute(statement).mappings())
+        return plan.slice(self, rows, size, window)
+
+    def by_ids(self, class_qid: str, ids: Collection[str]) -> dict[str, Entity]:
+        """The entities with these ids (of the class or a subclass); missing ones left out."""
+        storage = self.storage.of(class_qid)
+        found: dict[str, Entity] = {}
+        wanted = sorted(ids)
+        for table in storage.tables:
+            for chunk in _chunks(wanted):
+                statement = sa.select(table).where(
+                    table.c.tenant == self.tenant,
+                    table.c.id.in_(chunk),
+                    table.c.type.in_(storage.concrete_types),
+                )
+                for row in self.uow.connection.execute(statement).mappings():
+                    found[row["id"]] = self.decode(row)
+        return found
+
+    # ------------------------------------------------------------------ one level of a tree
+    def related(
+        self,
+        nav: Navigation,
+        parent_ids: Sequence[str],
+        where: Filter | None,
+        order_by: OrderBy | None,
+        window: Window,
+    ) -> dict[str, Slice]:
+        """Each parent's page of entities at the other end of `nav` (REVERSE or LINK)."""
+        size = window.check()
+        result: dict[str, Slice] = {}
+        plan = _Plan(self, self.storage.of(nav.other), where, order_by, window)
+        for chunk in _chunks(parent_ids):
+            from_, parent, extra, links = self._through(nav, plan, chunk)
+            number = (
+                sa.func.row_number()
+                .over(partition_by=parent, order_by=plan.order_clauses)
+                .label("_rn")
+            )
+            inner = (
+                sa.select(
+                    plan.scope.table,
+                    *plan.sort_columns,
+                    *links,
+                    parent.label("_parent"),
+                    number,
+                )
+                .select_from(from_)
+                .where(*plan.conditions, *extra)
+                .subquery("ranked")
+            )
+            statement = (
+                sa.select(inner)
+                .where(inner.c["_rn"] <= size + 1)
+                .order_by(inner.c["_parent"], inner.c["_rn"])
+            )
+            grouped: dict[str, list[Mapping[Any, Any]]] = {}
+            for row in self.uow.connection.execute(statement).mappings():
+                grouped.setdefault(row["_parent"], []).append(row)
+            for parent_id, rows in grouped.items():
+                result[parent_id] = plan.slice(self, rows, size, window, nav)
+        return result
+
+    def related_counts(
+        self, nav: Navigation, parent_ids: Sequence[str], where: Filter | None
+    ) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        plan = _Plan(self, self.storage.of(nav.other), where, None, Window())
+        for chunk in _chunks(parent_ids):
+            from_, parent, extra, _ = self._through(nav, plan, chunk)
+            statement = (
+                sa.select(parent, sa.func.count())
+                .select_from(from_)
+                .where(*plan.conditions, *extra)
+                .group_by(parent)
+            )
+            counts.update({p: int(n) for p, n in self.uow.connection.execute(statement)})
+        return counts
+
+    def _through(
+        self, nav: Navigation, plan: _Plan, parent_ids: Sequence[str]
+    ) -> tuple[
+        sa.FromClause,
+        sa.ColumnElement[Any],
+        list[sa.ColumnElement[bool]],
+        list[sa.ColumnElement[Any]],
+    ]:
+        """FROM, the parent key column, extra conditions and link columns of a nested read."""
+        table = plan.scope.table
+        if nav.way is Way.REVERSE:
+            assert nav.fk is not None
+            parent: sa.ColumnElement[Any] = table.c[nav.fk.column]
+            return plan.from_clause(table), parent, [parent.in_(parent_ids)], []
+        assert nav.link is not None and nav.way is Way.LINK
+        link = nav.link.link.table.alias("link")
+        own = link.c[nav.link.own.name]
+        joined = link.join(
+            table,
+            sa.and_(
+                table.c.tenant == link.c.tenant, table.c.id == link.c[nav.link.other_column.name]
+            ),
+        )
+        links: list[sa.ColumnElement[Any]] = [
+            link.c[name].label(f"_link_{name}") for name in nav.link.link.attributes
+        ]
+        extra = [link.c.tenant == self.tenant, own.in_(parent_ids)]
+        return plan.from_clause(joined), own, extra, links
+
+    # ------------------------------------------------------------------ rows
+    def decode(self, row: Mapping[Any, Any]) -> Entity:
+        """The entity dict of a row, exactly as the repository returns it."""
+        storage = self.storage.of(row["type"])
+        entity: Entity = {}
+        for name, column in storage.columns.items():
+            value = row[column.name]
+            attr = storage.cls.attributes[name]
+            if value is not None and attr.type.kind in _JSON_KINDS:
+                value = self.coercer.from_json(value, attr.type)
+            entity[name] = value
+        for end, fk in storage.to_one.items():
+            entity[end] = row[fk.column]
+        return entity
+
+    def decode_link(self, nav: Navigation | None, row: Mapping[Any, Any]) -> dict[str, Any]:
+        if nav is None or nav.link is None:
+            return {}
+        values: dict[str, Any] = {}
+        for name, attr in nav.link.link.attributes.items():
+            value = row[f"_link_{name}"]
+            if value is not None and attr.type.kind in _JSON_KINDS:
+                value = self.coercer.from_json(value, attr.type)
+            values[name] = value
+        return values
+
+
+class _Plan:
+    """Filter, order and cursor of one read, compiled once for all of a level's parents."""
+
+    def __init__(
+        self,
+        reader: EntityReader,
+        storage: ClassStorage,
+        where: Filter | None,
+        order_by: OrderBy | None,
+        window: Window,
+    ) -> None:
+        errors = ErrorCollector()
+        self.compiler = QueryCompiler(reader.storage, reader.coercer, reader.tenant)
+        self.scope = self.compiler.scope(storage)
+        condition = self.compiler.condition(self.scope, where, errors, ("where",))
+        keys = self.compiler.order(self.scope, order_by, errors)
+        self.fingerprint = self.compiler.fingerprint(storage.cls.qid, keys)
+        if window.backward:
+            keys = [(path, target, not desc) for path, target, desc in keys]
+        cursor = window.before if window.backward else window.after
+        behind = None
+        if cursor:
+            behind = self.compiler.after(keys, self.fingerprint, cursor, errors)
+        if window.backward:
+            errors.errors = [_before(e) for e in errors.errors]
+        raise_if_errors(errors, f"cannot query {storage.cls.qid}")
+        self.keys = keys
+        self.sort_columns = [t.column.label(f"_sort_{i}") for i, (_, t, _) in enumerate(keys)]
+        self.order_clauses = self.compiler.order_clauses(keys)
+        self.conditions = [self.compiler.base_condition(self.scope)]
+        self.conditions.extend(c for c in (condition, behind) if c is not None)
+
+    def from_clause(self, start: sa.FromClause) -> sa.FromClause:
+        result = start
+        for joined in self.scope.all_joins():
+            assert joined.on is not None
+            result = result.outerjoin(joined.table, joined.on)
+        return result
+
+    def slice(
+        self,
+        reader: EntityReader,
+        rows: Sequence[Mapping[Any, Any]],
+        size: int,
+        window: Window,
+        nav: Navigation | None = None,
+    ) -> Slice:
+        more = len(rows) > size
+        kept = list(rows[:size])
+        if window.backward:
+            kept.reverse()
+        cursors = [
+            self.compiler.encode_cursor(
+                self.fingerprint, [r[f"_sort_{i}"] for i in range(len(self.keys))]
+            )
+            for r in kept
+        ]
+        return Slice(
+            entities=[reader.decode(r) for r in kept],
+            cursors=cursors,
+            links=[reader.decode_link(nav, r) for r in kept],
+            has_next=bool(window.before) if window.backward else more,
+            has_previous=more if window.backward else bool(window.after),
+        )
+
+
+def _before(error: FieldError) -> FieldError:
+    if error.path[:1] == ("after",):
+        return FieldError(error.code, ("before", *error.path[1:]), error.message)
+    return error
+
+
+def _chunks(ids: Sequence[str]) -> list[Sequence[str]]:
+    return [ids[i : i + ID_CHUNK] for i in range(0, len(ids), ID_CHUNK)]
+
+
+__all__ = [
+    "DEFAULT_PAGE",
+    "MAX_PAGE",
+    "EntityReader",
+    "Navigation",
+    "Slice",
+    "ValidationError",
+    "Way",
+    "Window",
+    "navigation",
+]
