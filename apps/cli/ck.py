@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from meshkit.apps.cli.paths import library_paths
+from meshkit.apps.cli.paths import builtin_library, library_paths
 from meshkit.ck import MANIFEST_NAME, CompiledModel, Diagnostic, check_model
 from meshkit.ck import schema as ck_schema
 from meshkit.ck.diff import ModelDiff, diff_models, version_problems
@@ -62,6 +62,11 @@ def load(folder: Path, library: list[Path] | None) -> CompiledModel:
         print_diagnostics(problems)
         raise typer.Exit(1)
     return model
+
+
+def compile_builtin(model_name: str) -> CompiledModel:
+    """A model of the built-in library, compiled; exits 1 with its located errors."""
+    return load(builtin_library() / model_name, None)
 
 
 @app.command()

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from meshkit.apps.cli.data import compile_builtin
+from meshkit.apps.cli.ck import compile_builtin
 
 app = typer.Typer(help="The GraphQL API generated from the model.", no_args_is_help=True)
 

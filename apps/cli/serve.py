@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from meshkit.apps.cli.data import compile_builtin
+from meshkit.apps.cli.ck import compile_builtin
 from meshkit.runtime import Repository, create_engine, default_sqlite_url
 from meshkit.runtime.migrations import DatabaseMismatchError, check_database
 
