@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SRC    := ck runtime models adapters apps
 
-.PHONY: demo test lint typecheck pytest venv clean help
+.PHONY: demo test lint format typecheck pytest venv clean help
 
 help:
 	@echo "make demo   set up, load the model library and run the demo community"
@@ -36,6 +36,11 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Fix what lint can fix and format code, including the Python snippets in docs/*.md.
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 typecheck: $(STAMP) .typecheck/meshkit
 	$(BIN)/mypy -p meshkit.ck -p meshkit.runtime -p meshkit.models -p meshkit.adapters -p meshkit.apps
