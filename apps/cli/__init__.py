@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from meshkit.apps.cli import ck as ck_commands
+from meshkit.apps.cli import data as data_commands
 from meshkit.apps.cli import db as db_commands
 from meshkit.apps.cli import demo as demo_commands
 from meshkit.apps.cli import graphql as graphql_commands
@@ -18,6 +19,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(ck_commands.app, name="ck")
+app.add_typer(data_commands.app, name="data")
 app.add_typer(db_commands.app, name="db")
 app.command("demo")(demo_commands.demo)
 app.add_typer(graphql_commands.app, name="graphql")

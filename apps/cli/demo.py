@@ -1,54 +1,51 @@
-"""`meshkit demo`: the main job on the embedded default.
+"""`meshkit demo`: the main job on the embedded default, end to end and unattended.
 
-Today it compiles the model library and prints what the runtime will build from it; it grows
-with the runtime (database, seed community, EDA simulator, allocation, billing) issue by issue.
+Compiles the model library, recreates `<data-dir>/demo.sqlite`, loads the demo community, onboards
+its metering points through the grid-operator simulator, receives a month of energy data,
+allocates it and prints a billing preview (see docs/demo.md). The steps live in
+`meshkit.apps.demo`.
 """
 
 from __future__ import annotations
 
-import time
+from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 
-from meshkit.apps.cli.ck import print_diagnostics
-from meshkit.apps.cli.paths import builtin_library
-from meshkit.ck import MANIFEST_NAME, check_model
+from meshkit.apps.demo import DemoFailed, run
+from meshkit.runtime.seed import SeedError
 
 out = Console()
+err = Console(stderr=True)
 
 
-def demo() -> None:
-    """Compile the model library and run the demo community end to end."""
-    library = builtin_library()
-    folders = sorted(p.parent for p in library.glob(f"*/{MANIFEST_NAME}"))
-    if not folders:
-        out.print(f"[red]no models found in {library}[/red]")
-        raise typer.Exit(1)
-    table = Table(title="meshkit model library")
-    for column in ("model", "version", "classes", "tables", "records", "enums", "associations"):
-        table.add_column(column, justify="left" if column in ("model", "version") else "right")
-    failed = False
-    started = time.perf_counter()
-    for folder in folders:
-        model, problems = check_model(folder, [library])
-        if model is None:
-            print_diagnostics(problems)
-            failed = True
-            continue
-        name = model.root
-        table.add_row(
-            name,
-            model.version,
-            str(sum(1 for c in model.classes.values() if c.model == name)),
-            str(sum(1 for c in model.collection_roots() if c.model == name)),
-            str(sum(1 for r in model.records.values() if r.model == name)),
-            str(sum(1 for e in model.enums.values() if e.model == name)),
-            str(sum(1 for a in model.associations.values() if a.model == name)),
-        )
-    elapsed = (time.perf_counter() - started) * 1000
-    out.print(table)
-    out.print(f"compiled {len(folders)} models in {elapsed:.0f} ms")
-    if failed:
-        raise typer.Exit(1)
+def demo(
+    data_dir: Annotated[
+        Path,
+        typer.Option(
+            "--data-dir",
+            help="Folder of the demo database (demo.sqlite, recreated on every run) and the "
+            "raw EDA documents.",
+        ),
+    ] = Path("data"),
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Processes that produce the month's energy data (default: up to 2 cores; "
+            "1 runs everything in this process).",
+            min=1,
+        ),
+    ] = None,
+) -> None:
+    """Run the demo community end to end: seed, onboarding, energy data, allocation, billing."""
+    try:
+        run(data_dir, out, workers=workers)
+    except SeedError as exc:
+        err.print(f"[red]the demo seed does not load[/red]\n{escape(str(exc))}")
+        raise typer.Exit(1) from None
+    except DemoFailed as exc:
+        err.print(f"[red]demo failed:[/red] {escape(str(exc))}")
+        raise typer.Exit(1) from None
