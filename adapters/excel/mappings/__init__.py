@@ -1,0 +1,1 @@
+"""Mapping files (YAML) that ship with meshkit; `default.yaml` is the Austrian template."""
