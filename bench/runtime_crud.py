@@ -193,7 +193,7 @@ def main() -> None:
     args = parser.parse_args()
     print(
         f"machine: {platform.platform()}, {os.cpu_count()} CPUs, {platform.processor() or '?'}; "
-        f"python {sys.version.split()[0]}"
+        f"python {sys.version.split()[0]}; load average {os.getloadavg()[0]:.2f} at start"
     )
     with tempfile.TemporaryDirectory() as tmp:
         model = _model(Path(tmp) / "models")

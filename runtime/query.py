@@ -23,6 +23,7 @@ import json
 import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring_ascii
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -103,7 +104,7 @@ class QueryCompiler:
     # ------------------------------------------------------------------ scopes
     def scope(self, storage: ClassStorage) -> _Scope:
         self._aliases += 1
-        return _Scope(storage, storage.table.alias(f"e{self._aliases}"), self.tenant)
+        return _Scope(storage, self.storage.alias(storage.table, f"e{self._aliases}"), self.tenant)
 
     def base_condition(self, scope: _Scope) -> sa.ColumnElement[bool]:
         table = scope.table
@@ -435,7 +436,9 @@ class QueryCompiler:
 
     @staticmethod
     def encode_cursor(fingerprint: str, values: Sequence[Any]) -> str:
-        payload = json.dumps([fingerprint, [to_json(v) for v in values]], separators=(",", ":"))
+        # The text of json.dumps([fingerprint, [...]], separators=(",", ":")), built directly.
+        leaves = ",".join(_leaf(to_json(v)) for v in values)
+        payload = f"[{encode_basestring_ascii(fingerprint)},[{leaves}]]"
         return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
 
     def after(
@@ -510,6 +513,12 @@ class QueryCompiler:
             return [sa.func.sum(target.column), sa.func.count(target.column)], fn, target.attribute
         function = sa.func.sum if fn == "sum" else sa.func.min if fn == "min" else sa.func.max
         return [function(target.column)], fn, target.attribute
+
+
+def _leaf(value: Any) -> str:
+    if type(value) is str:
+        return encode_basestring_ascii(value)
+    return json.dumps(value, separators=(",", ":"))
 
 
 def raise_if_errors(errors: ErrorCollector, what: str) -> None:

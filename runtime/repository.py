@@ -19,8 +19,9 @@ in-process subscribers after that.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator, Mapping, Sequence
+import operator
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import MappingProxyType
@@ -31,7 +32,15 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from meshkit.ck.model import AssociationKind, CompiledModel, EndSide, OnDelete, TypeKind
-from meshkit.runtime.audit import AuditEntry, AuditRow, AuditTrail, Operation, changes
+from meshkit.runtime.audit import (
+    AuditEntry,
+    AuditRow,
+    AuditTrail,
+    CreatedChanges,
+    Operation,
+    changes,
+    created_fragments,
+)
 from meshkit.runtime.behaviours.behaviour import HOOKS, Change, CommandContext
 from meshkit.runtime.behaviours.registry import BehaviourRegistry, ClassBehaviours
 from meshkit.runtime.errors import (
@@ -47,6 +56,7 @@ from meshkit.runtime.errors import (
 from meshkit.runtime.events.event import Event, EventKind, PendingEvent
 from meshkit.runtime.events.log import EventLog
 from meshkit.runtime.query import Filter, OrderBy, Page, QueryCompiler, raise_if_errors
+from meshkit.runtime.storage.bulk import BulkInsert
 from meshkit.runtime.storage.tables import ClassStorage, ForeignKeyEnd, LinkEnd, Storage
 from meshkit.runtime.validation import SYSTEM_ATTRIBUTES, CheckedInput, EntityValidator
 from meshkit.runtime.values import ValueCoercer, to_json
@@ -54,6 +64,9 @@ from meshkit.runtime.values import ValueCoercer, to_json
 Entity = dict[str, Any]
 _JSON_KINDS = frozenset({TypeKind.RECORD, TypeKind.LIST})
 _ID_CHUNK = 500  # ids per IN (...) when checking references in bulk
+_AUDIT_SKIP = frozenset(
+    {"changed_at", "changed_by", "created_at", "created_by", "version", "tenant"}
+)
 _EVENT_KINDS = {
     Operation.CREATE: EventKind.CREATED,
     Operation.UPDATE: EventKind.UPDATED,
@@ -88,6 +101,15 @@ class Repository:
             raise ValueError("the behaviour registry was built for another compiled model")
         self.behaviours = behaviours or BehaviourRegistry.for_model(model)
         self.events = EventLog(engine, model, self.storage.metadata)
+        self._inserts: dict[str, _InsertPlan] = {}
+        self._decoders = _Decoders(self.storage, self.coercer)
+
+    def _insert_plan(self, storage: ClassStorage) -> _InsertPlan:
+        """How new entities of one concrete class become rows, prepared once."""
+        plan = self._inserts.get(storage.cls.qid)
+        if plan is None:
+            plan = self._inserts[storage.cls.qid] = _InsertPlan(storage, self.engine.dialect)
+        return plan
 
     def create_tables(self) -> None:
         """Create every table that does not exist yet (migrations manage changes later)."""
@@ -173,10 +195,15 @@ class UnitOfWork:
         for extra in (condition, behind):
             if extra is not None:
                 statement = statement.where(extra)
-        rows = list(self.connection.execute(statement).mappings())
-        items = [self._decode(r) for r in rows[:first]]
+        rows = self.connection.execute(statement).all()
+        # Rows by position: the table's columns, then the sort keys.
+        width = len(scope.table.c)
+        decoders = self.repository._decoders
+        items = [decoders.decode(storage.table, r) for r in rows[:first]]
+        sort_values = operator.itemgetter(*range(width, width + len(keys)))
+        single = len(keys) == 1
         cursors = [
-            query.encode_cursor(fingerprint, [r[f"_sort_{i}"] for i in range(len(keys))])
+            query.encode_cursor(fingerprint, [sort_values(r)] if single else sort_values(r))
             for r in rows[:first]
         ]
         return Page(items=items, cursors=cursors, has_next=len(rows) > first)
@@ -282,40 +309,45 @@ class UnitOfWork:
         (error paths start with the row's index)."""
         storage = self._storage.of(class_ref)
         behaviours = self._behaviours.of(storage.cls.qid)
+        count = len(rows)
         errors = ErrorCollector()
         checked: list[CheckedInput] = []
+        check_create = self._validator.check_create
         for i, values in enumerate(rows):
             row_errors = ErrorCollector()
-            checked.append(self._validator.check_create(storage, values, row_errors))
-            errors.errors.extend(_prefixed(i, len(rows), row_errors.errors))
-        self._check_references(storage, [c.references for c in checked], errors, len(rows) > 1)
+            checked.append(check_create(storage, values, row_errors))
+            if row_errors.errors:
+                errors.errors.extend(_prefixed(i, count, row_errors.errors))
+        self._check_references(storage, [c.references for c in checked], errors, count > 1)
         now = datetime.now(UTC)
+        plan = self.repository._insert_plan(storage)
+        stamp = {
+            "type": storage.cls.qid,
+            "tenant": self.tenant,
+            "version": 1,
+            "created_at": now,
+            "created_by": self.actor,
+            "changed_at": now,
+            "changed_by": self.actor,
+        }
+        template = plan.template
         entities: list[Entity] = []
-        for c in checked:
-            entity: Entity = dict.fromkeys(storage.cls.attributes)
-            entity.update(dict.fromkeys(storage.to_one))
+        for c, entity_id in zip(checked, _new_ids(count), strict=True):
+            entity: Entity = template.copy()
             entity.update(c.attributes)
             entity.update(c.references)
-            entity.update(
-                id=str(uuid.uuid4()),
-                type=storage.cls.qid,
-                tenant=self.tenant,
-                version=1,
-                created_at=now,
-                created_by=self.actor,
-                changed_at=now,
-                changed_by=self.actor,
-            )
+            entity.update(stamp)
+            entity["id"] = entity_id
             entities.append(entity)
         if behaviours.has("validate"):
             for i, e in enumerate(entities):
                 found = behaviours.validate(self._change(storage, Operation.CREATE, None, e))
-                errors.errors.extend(_prefixed(i, len(rows), found))
+                errors.errors.extend(_prefixed(i, count, found))
         errors.raise_if_any(f"cannot create {storage.cls.qid}")
         with self._write(storage):
             if behaviours.has("compute"):
                 for i, e in enumerate(entities):
-                    prefix = (i,) if len(rows) > 1 else ()
+                    prefix = (i,) if count > 1 else ()
                     e.update(self._computed(storage, behaviours, None, e, prefix))
             created = [
                 self._change(storage, Operation.CREATE, None, e)
@@ -323,13 +355,17 @@ class UnitOfWork:
             ]
             for change in created:
                 behaviours.run("before_create", change)
-            self.connection.execute(
-                storage.table.insert(), [self._encode(storage, e) for e in entities]
+            plan.insert.execute(self.connection, [plan.row(e) for e in entities])
+            qid, create, audited, fragments = (
+                storage.cls.qid,
+                Operation.CREATE,
+                plan.audited,
+                plan.fragments,
             )
-            audit = [
-                AuditRow(e["id"], storage.cls.qid, Operation.CREATE, _created(storage, e))
-                for e in entities
-            ]
+            audit = []
+            for e in entities:
+                changes_ = CreatedChanges(e, audited)
+                audit.append(AuditRow(e["id"], qid, create, changes_, changes_.json(fragments)))
             self._record(now, audit)
             for change in created:
                 behaviours.run("after_create", change)
@@ -962,20 +998,10 @@ def _prefixed(index: int, count: int, errors: Sequence[FieldError]) -> list[Fiel
 
 def _audited(storage: ClassStorage, entity: Mapping[str, Any]) -> dict[str, Any]:
     """The values the audit trail records: attributes and to-one ends, minus stamps."""
-    skip = {"changed_at", "changed_by", "created_at", "created_by", "version", "tenant"}
     return {
         k: v
         for k, v in entity.items()
-        if k not in skip and (k in storage.columns or k in storage.to_one)
-    }
-
-
-def _created(storage: ClassStorage, entity: Mapping[str, Any]) -> dict[str, Any]:
-    """Audit changes of a new entity: every value it was given (a cheaper `changes({}, e)`)."""
-    return {
-        k: {"before": None, "after": to_json(v)}
-        for k, v in sorted(_audited(storage, entity).items())
-        if v is not None
+        if k not in _AUDIT_SKIP and (k in storage.columns or k in storage.to_one)
     }
 
 
@@ -1027,3 +1053,110 @@ def _constraint_name(exc: IntegrityError, storage: Storage) -> str | None:
 
 def _first_line(error: BaseException | None) -> str:
     return str(error).strip().splitlines()[0] if error is not None else "constraint violated"
+
+
+class _InsertPlan:
+    """New entities of one concrete class as rows: the key order, the JSON columns, the
+    statement, and the keys the audit trail records (sorted, as `changes` sorts them)."""
+
+    def __init__(self, storage: ClassStorage, dialect: sa.Dialect) -> None:
+        self.storage = storage
+        self.dialect = dialect
+        keys: list[str] = []
+        self.columns: list[str] = []
+        json_at: list[int] = []
+        for name, column in storage.columns.items():
+            if storage.cls.attributes[name].type.kind in _JSON_KINDS:
+                json_at.append(len(keys))
+            keys.append(name)
+            self.columns.append(column.name)
+        for end, fk in storage.to_one.items():
+            keys.append(end)
+            self.columns.append(fk.column)
+        self.keys = tuple(keys)  # entity key per column, in `columns` order
+        self.json_at = tuple(json_at)  # positions of record / list columns (JSON form)
+        self.template: Entity = dict.fromkeys(storage.cls.attributes)  # every key, None
+        self.template.update(dict.fromkeys(storage.to_one))
+        self.audited = tuple(sorted(k for k in self.template if k not in _AUDIT_SKIP))
+        self.fragments = created_fragments(self.audited)
+        getter = operator.itemgetter(*keys)
+        self._get: Callable[[Entity], Any] = (lambda e: (getter(e),)) if len(keys) == 1 else getter
+        self._insert: BulkInsert | None = None
+
+    @property
+    def insert(self) -> BulkInsert:
+        # Made when first used: an abstract class has no single table, and is refused before.
+        if self._insert is None:
+            self._insert = BulkInsert(self.storage.table, self.columns, self.dialect)
+        return self._insert
+
+    def row(self, entity: Entity) -> tuple[Any, ...]:
+        values: tuple[Any, ...] = self._get(entity)
+        if not self.json_at:
+            return values
+        row = list(values)
+        for i in self.json_at:
+            if row[i] is not None:
+                row[i] = to_json(row[i])
+        return tuple(row)
+
+
+class _Decoders:
+    """Rows of a table's full column list (by position) to entities, a plan per class."""
+
+    def __init__(self, storage: Storage, coercer: ValueCoercer) -> None:
+        self.storage = storage
+        self.coercer = coercer
+        # (table, type) -> entity keys, the getter of their values, the JSON keys and types
+        self._plans: dict[tuple[str, str], tuple[tuple[str, ...], Any, Any]] = {}
+        self._type_at: dict[str, int] = {}
+
+    def decode(self, table: sa.Table, row: Sequence[Any]) -> Entity:
+        type_at = self._type_at.get(table.name)
+        if type_at is None:
+            type_at = self._type_at[table.name] = list(table.c.keys()).index("type")
+        key = (table.name, row[type_at])
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = self._plan(table, row[type_at])
+        keys, getter, json_fields = plan
+        entity: Entity = dict(zip(keys, getter(row), strict=True))
+        for name, type_ in json_fields:
+            value = entity[name]
+            if value is not None:
+                entity[name] = self.coercer.from_json(value, type_)
+        return entity
+
+    def _plan(self, table: sa.Table, type_qid: str) -> tuple[tuple[str, ...], Any, Any]:
+        storage = self.storage.of(type_qid)
+        position = {name: i for i, name in enumerate(table.c.keys())}
+        keys: list[str] = []
+        positions: list[int] = []
+        json_fields = []
+        for name, column in storage.columns.items():
+            keys.append(name)
+            positions.append(position[column.name])
+            attr = storage.cls.attributes[name]
+            if attr.type.kind in _JSON_KINDS:
+                json_fields.append((name, attr.type))
+        for end, fk in storage.to_one.items():
+            keys.append(end)
+            positions.append(position[fk.column])
+        single = operator.itemgetter(*positions)
+        getter: Callable[[Sequence[Any]], Any] = (
+            (lambda row: (single(row),)) if len(positions) == 1 else single
+        )
+        return tuple(keys), getter, tuple(json_fields)
+
+
+_VARIANT = {d: "89ab"[int(d, 16) & 3] for d in "0123456789abcdef"}
+
+
+def _new_ids(count: int) -> list[str]:
+    """`count` random UUID4 strings (what `str(uuid.uuid4())` gives, from one urandom call)."""
+    text = os.urandom(16 * count).hex()
+    ids = []
+    for start in range(0, 32 * count, 32):
+        h = text[start : start + 32]
+        ids.append(f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}")
+    return ids

@@ -10,7 +10,7 @@ datetimes and durations as text, so nothing is lost.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
@@ -25,8 +25,18 @@ from meshkit.runtime.jsonschema import (
     DATETIME_PATTERN,
     DECIMAL_PATTERN,
     DURATION_PATTERN,
+    Check,
+    compile_check,
     record_schema,
 )
+
+#: A compiled check of one attribute: (value, path, errors) -> canonical value (or None after
+#: adding the problems to `errors`), exactly as `ValueCoercer.coerce` would.
+Checker = Callable[[Any, Sequence[PathItem], ErrorCollector], Any]
+_Fast = Callable[[Any], Any]
+#: What a fast check returns when it cannot decide: the full path then runs (and words errors).
+UNDECIDED: Any = object()
+_UNDECIDED = UNDECIDED
 
 _DURATION = re.compile(
     r"^P(?!$)(?:(?P<d>\d+)D)?(?:T(?=\d)(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+)S)?)?$"
@@ -110,14 +120,51 @@ class ValueCoercer:
     def __init__(self, model: CompiledModel) -> None:
         self.model = model
         self._validators: dict[str, jsonschema_lib.protocols.Validator] = {}
+        self._schema_checks: dict[str, Check | None] = {}
+        self._checkers: dict[int, tuple[Attribute, Checker]] = {}
+        self._item_attrs: dict[int, tuple[Attribute, Attribute]] = {}
 
     # ------------------------------------------------------------------ public
     def coerce(
         self, value: Any, attr: Attribute, path: Sequence[PathItem], errors: ErrorCollector
     ) -> Any:
         """The canonical value, or None after adding every problem found to `errors`."""
+        return self.checker(attr)(value, path, errors)
+
+    def checker(self, attr: Attribute) -> Checker:
+        """`coerce` for one attribute, compiled once: the common values are checked by a
+        function built for the attribute (bounds, patterns and enum names prepared); anything
+        it cannot accept for sure takes the full path, which also words the errors."""
+        found = self._checkers.get(id(attr))
+        if found is not None and found[0] is attr:
+            return found[1]
+        fast = self._fast(attr)
+        full = self._coerce
+
+        if fast is None:
+
+            def check(value: Any, path: Sequence[PathItem], errors: ErrorCollector) -> Any:
+                return full(value, attr, path, errors)
+
+        else:
+
+            def check(value: Any, path: Sequence[PathItem], errors: ErrorCollector) -> Any:
+                result = fast(value)
+                return full(value, attr, path, errors) if result is _UNDECIDED else result
+
+        self._checkers[id(attr)] = (attr, check)  # the attribute kept: its id stays unique
+        return check
+
+    def fast_check(self, attr: Attribute) -> Callable[[Any], Any]:
+        """value -> the canonical value, or UNDECIDED: then call `checker(attr)`, which takes
+        the full path (a caller validating many values saves a call on each)."""
+        fast = self._fast(attr)
+        return fast if fast is not None else _undecided
+
+    def _coerce(
+        self, value: Any, attr: Attribute, path: Sequence[PathItem], errors: ErrorCollector
+    ) -> Any:
         kind = attr.type.kind
-        # The common cases first and without dispatch: bulk imports validate millions of values.
         if kind is TypeKind.STRING and type(value) is str and attr.constraints == _NO_CONSTRAINTS:
             return value
         try:
@@ -132,6 +179,65 @@ class ValueCoercer:
         except Invalid as problem:
             errors.add(problem.code, path, problem.message)
             return None
+
+    # ------------------------------------------------------------------ compiled checks
+    def _fast(self, attr: Attribute) -> _Fast | None:
+        """value -> canonical value, or _UNDECIDED; None when the attribute has no fast check.
+        It accepts only what the full path accepts, and returns what the full path returns."""
+        kind = attr.type.kind
+        scalar = self._fast_scalar(attr.type)
+        if scalar is None:
+            return None
+        c = attr.constraints
+        if c == _NO_CONSTRAINTS:
+            return scalar
+        if scalar is _fast_text and c.allowed is None and c.min is None and c.max is None:
+            return _text_check(c)  # the usual: lengths and a pattern, in one function
+        try:
+            allowed = _constraint_check(kind, attr.constraints)
+        except Exception:
+            return None  # bounds the full path cannot read either: let it report them
+
+        def fast(value: Any) -> Any:
+            result = scalar(value)
+            if result is _UNDECIDED:
+                return result
+            try:
+                return result if allowed(result) else _UNDECIDED
+            except Exception:
+                return _UNDECIDED
+
+        return fast
+
+    def _fast_scalar(self, type_: TypeRef) -> _Fast | None:
+        kind = type_.kind
+        if kind in (TypeKind.STRING, TypeKind.TEXT, TypeKind.BINARY):
+            return _fast_text
+        if kind in (TypeKind.INT, TypeKind.BIGINT):
+            limit = _INT_LIMITS[kind]
+
+            def whole(value: Any) -> Any:
+                return value if type(value) is int and -limit <= value < limit else _UNDECIDED
+
+            return whole
+        if kind is TypeKind.FLOAT:
+            return _fast_float
+        if kind is TypeKind.BOOL:
+            return _fast_bool
+        if kind is TypeKind.DATE:
+            return _fast_date
+        if kind is TypeKind.DATETIME:
+            return _fast_datetime
+        if kind is TypeKind.DECIMAL:
+            return _decimal_check(type_)
+        if kind is TypeKind.ENUM:
+            assert type_.enum is not None
+            enum = self.model.enums[type_.enum]
+            if enum.flags:
+                return None
+            names = frozenset(enum.values)
+            return lambda value: value if type(value) is str and value in names else _UNDECIDED
+        return None  # durations, JSON, records and lists: the full path
 
     def coerce_scalar(self, value: Any, type_: TypeRef) -> Any:
         """A canonical scalar (no record or list); raises Invalid."""
@@ -262,7 +368,11 @@ class ValueCoercer:
             return None
         assert attr.type.items is not None
         before = len(errors.errors)
-        item_attr = attr.model_copy(update={"type": attr.type.items, "constraints": Constraints()})
+        cached = self._item_attrs.get(id(attr))
+        if cached is None or cached[0] is not attr:
+            item = attr.model_copy(update={"type": attr.type.items, "constraints": Constraints()})
+            cached = self._item_attrs[id(attr)] = (attr, item)
+        item_attr = cached[1]
         items = [self.coerce(v, item_attr, (*path, i), errors) for i, v in enumerate(value)]
         try:
             self._constraints(items, TypeKind.LIST, attr.constraints)
@@ -279,9 +389,12 @@ class ValueCoercer:
         except TypeError as exc:
             errors.add("type", path, f"not a record value: {exc}")
             return None
-        problems = sorted(
-            self._validator(type_.record).iter_errors(document), key=lambda e: list(e.path)
-        )
+        if self._schema_check(type_.record)(document):
+            problems = []  # the compiled check is sure the schema holds
+        else:
+            problems = sorted(
+                self._validator(type_.record).iter_errors(document), key=lambda e: list(e.path)
+            )
         if problems:
             for problem in problems:
                 self._report_schema_error(problem, path, errors)
@@ -308,6 +421,13 @@ class ValueCoercer:
                 continue
             result[name] = self.coerce(raw, attr, (*path, name), errors)
         return result if len(errors.errors) == before else None
+
+    def _schema_check(self, record_qid: str) -> Check:
+        """The record schema compiled to a yes/no check (jsonschema itself when it cannot be)."""
+        if record_qid not in self._schema_checks:
+            self._schema_checks[record_qid] = compile_check(record_schema(self.model, record_qid))
+        check = self._schema_checks[record_qid]
+        return check if check is not None else _never
 
     def _validator(self, record_qid: str) -> jsonschema_lib.protocols.Validator:
         if record_qid not in self._validators:
@@ -350,6 +470,128 @@ class ValueCoercer:
     def record_schemas(self) -> dict[str, dict[str, Any]]:
         """Every record's JSON Schema, by qualified id (for export and documentation)."""
         return {qid: record_schema(self.model, qid) for qid in self.model.records}
+
+
+def _never(document: Any) -> bool:
+    return False
+
+
+def _undecided(value: Any) -> Any:
+    return _UNDECIDED
+
+
+def _text_check(c: Constraints) -> _Fast:
+    shortest, longest = c.min_length, c.max_length
+    pattern = re.compile(c.pattern) if c.pattern is not None else None
+
+    def check(value: Any) -> Any:
+        if type(value) is not str:
+            return _UNDECIDED
+        if shortest is not None and len(value) < shortest:
+            return _UNDECIDED
+        if longest is not None and len(value) > longest:
+            return _UNDECIDED
+        if pattern is not None and pattern.fullmatch(value) is None:
+            return _UNDECIDED
+        return value
+
+    return check
+
+
+def _fast_text(value: Any) -> Any:
+    return value if type(value) is str else _UNDECIDED
+
+
+def _fast_float(value: Any) -> Any:
+    if type(value) is float:
+        return value
+    return float(value) if type(value) is int else _UNDECIDED
+
+
+def _fast_bool(value: Any) -> Any:
+    return value if type(value) is bool else _UNDECIDED
+
+
+def _fast_date(value: Any) -> Any:
+    if type(value) is str:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return _UNDECIDED
+    return value if type(value) is date else _UNDECIDED
+
+
+def _fast_datetime(value: Any) -> Any:
+    if type(value) is str:
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return _UNDECIDED
+    elif type(value) is datetime:
+        parsed = value
+    else:
+        return _UNDECIDED
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        return _UNDECIDED
+    return parsed.astimezone(UTC)
+
+
+def _decimal_check(type_: TypeRef) -> _Fast:
+    """ValueCoercer._decimal without the error wording, its quantum computed once."""
+    precision = type_.precision or 38
+    scale = type_.scale if type_.scale is not None else (10 if type_.precision is None else 0)
+    quantum = Decimal(1).scaleb(-scale)
+    digits = precision - scale
+
+    def check(value: Any) -> Any:
+        kind = type(value)
+        try:
+            if kind is Decimal:
+                number = value
+            elif kind is str:
+                number = Decimal(value.strip())
+            elif kind is int or kind is float:
+                number = Decimal(str(value))
+            else:
+                return _UNDECIDED
+            if not number.is_finite():
+                return _UNDECIDED
+            # Equal after quantizing: no digits beyond the scale were lost.
+            result = number.quantize(quantum)
+            if result != number:
+                return _UNDECIDED
+            if result != 0 and result.adjusted() + 1 > digits:
+                return _UNDECIDED
+            return result
+        except ArithmeticError:
+            return _UNDECIDED
+
+    return check
+
+
+def _constraint_check(kind: TypeKind, c: Constraints) -> Callable[[Any], bool]:
+    """ValueCoercer._constraints as a predicate, its bounds and pattern prepared once."""
+    allowed = c.allowed
+    low = _bound(c.min, kind) if c.min is not None else None
+    high = _bound(c.max, kind) if c.max is not None else None
+    shortest, longest = c.min_length, c.max_length
+    pattern = re.compile(c.pattern) if c.pattern is not None else None
+
+    def check(value: Any) -> bool:
+        if allowed is not None and not any(_same(value, a, kind) for a in allowed):
+            return False
+        if low is not None and value < low:
+            return False
+        if high is not None and value > high:
+            return False
+        if isinstance(value, str | list):
+            if shortest is not None and len(value) < shortest:
+                return False
+            if longest is not None and len(value) > longest:
+                return False
+        return not (pattern is not None and isinstance(value, str) and not pattern.fullmatch(value))
+
+    return check
 
 
 def _date(value: Any) -> date:

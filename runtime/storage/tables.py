@@ -136,7 +136,16 @@ class Storage:
         # constraint name -> (class qid, attributes) to name the fields of a unique violation
         self.unique_constraints: dict[str, tuple[str, tuple[str, ...]]] = {}
         self._classes: dict[str, ClassStorage] = {}
+        self._aliases: dict[tuple[str, str], sa.FromClause] = {}
         self._build()
+
+    def alias(self, table: sa.Table, name: str) -> sa.FromClause:
+        """`table.alias(name)`, made once: an alias is immutable, so every query can share
+        it (making one copies every column of the table)."""
+        found = self._aliases.get((table.name, name))
+        if found is None:
+            found = self._aliases[(table.name, name)] = table.alias(name)
+        return found
 
     # ------------------------------------------------------------------ lookup
     def of(self, ref: str) -> ClassStorage:
