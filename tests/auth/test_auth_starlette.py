@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import jwt
@@ -95,21 +95,26 @@ def test_every_credential_kind_and_anonymous(setup: tuple[TestClient, str, str])
     assert by_oidc == {"subject": "alice", "tenant": "t1", "method": "oidc"}
 
 
+# Headers are built when the test runs, not at collection: a token minted at collection with a
+# 60 s lifetime is already expired by the time a long suite reaches this test.
 @pytest.mark.parametrize(
     ("headers", "reason"),
     [
-        ({"Authorization": "Bearer " + "x.y.z"}, "malformed-token"),
-        ({"Authorization": "Basic YW5uYTpzZWNyZXQ="}, "unsupported-scheme"),
-        ({"X-API-Key": "mk_aaaaaaaaaaaa_wrong"}, "invalid-api-key"),
-        ({"Authorization": "Bearer " + oidc_token(exp=int(time.time()) - 600)}, "token-expired"),
-        ({"Authorization": "Bearer " + oidc_token(aud="other")}, "wrong-audience"),
+        (lambda: {"Authorization": "Bearer " + "x.y.z"}, "malformed-token"),
+        (lambda: {"Authorization": "Basic YW5uYTpzZWNyZXQ="}, "unsupported-scheme"),
+        (lambda: {"X-API-Key": "mk_aaaaaaaaaaaa_wrong"}, "invalid-api-key"),
+        (
+            lambda: {"Authorization": "Bearer " + oidc_token(exp=int(time.time()) - 600)},
+            "token-expired",
+        ),
+        (lambda: {"Authorization": "Bearer " + oidc_token(aud="other")}, "wrong-audience"),
     ],
 )
 def test_refused_credentials_answer_401_json(
-    setup: tuple[TestClient, str, str], headers: dict[str, str], reason: str
+    setup: tuple[TestClient, str, str], headers: Callable[[], dict[str, str]], reason: str
 ) -> None:
     client, _, _ = setup
-    response = client.get("/whoami", headers=headers)
+    response = client.get("/whoami", headers=headers())
     assert response.status_code == 401
     assert response.headers["content-type"] == "application/json"
     body = response.json()
