@@ -36,10 +36,14 @@ def aggregate(class_qid: str, attributes: Mapping[str, Mapping[str, str]]) -> Re
             attr = attributes.get(function, {}).get(fields)
             if attr is not None:
                 measures[f"{function}:{attr}"] = {"fn": function, "attr": attr}
+        secured = context.secured
         try:
-            groups = context.uow.aggregate(class_qid, measures, group_by, where.where)
+            if secured is None:
+                groups = context.uow.aggregate(class_qid, measures, group_by, where.where)
+            else:  # group-by and measure paths checked, the row rules ANDed into the filter
+                groups = secured.aggregate(class_qid, measures, group_by, where.where)
         except ValidationError as exc:
-            raise locate_query_errors(exc, where) from None
+            raise locate_query_errors(exc, where if secured is None else None) from None
         keys = Level()
         result = []
         for group in groups:

@@ -1,100 +1,473 @@
-"""The ASGI application: GraphQL (with GraphiQL) at /graphql, /health and /ready."""
+"""The ASGI application: GraphQL (HTTP and graphql-transport-ws) at /graphql, /auth/login and
+/auth/logout, /health, /ready and /metrics.
+
+Secure by default: every request is authenticated by `meshkit.runtime.auth` (bearer JWT of the
+OIDC issuer, session token of a local-account login, or API key) and every resolver goes
+through the policy. `dev=True` (`meshkit serve --dev`) instead trusts X-Meshkit-* headers — for
+local experiments only, and logged as insecure.
+
+The served schema follows the model applied to the database: at most every
+`schema_check_interval` seconds a request compares the applied model's fingerprint (one small
+SELECT) with the served one; after `meshkit db upgrade` the new model's schema, repository and
+policy are built in a worker thread and swapped in atomically. Requests already running finish
+on the schema they started with.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 import anyio.to_thread
+import jwt
 import sqlalchemy as sa
-from cross_web import HTTPException
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from meshkit.ck.model import CompiledModel
 from meshkit.runtime import Repository
-from meshkit.runtime.graphql._context import (
-    Identity,
-    IdentityError,
-    RequestContext,
-    identify_from_headers,
+from meshkit.runtime.auth import (
+    AccountLockedError,
+    AuthenticationError,
+    Authenticator,
+    AuthMethod,
+    LocalAccounts,
+    Policy,
+    Principal,
+    SessionTokens,
 )
+from meshkit.runtime.auth.starlette import (
+    EXCEPTION_HANDLERS,
+    SCOPE_KEY,
+    AuthMiddleware,
+    principal_of,
+    unauthorized,
+)
+from meshkit.runtime.graphql._context import RequestContext
+from meshkit.runtime.graphql._limits import Limits
+from meshkit.runtime.graphql._observe import Metrics, ObserveMiddleware, count_statements
 from meshkit.runtime.graphql._schema import ModelSchema, build_schema
+from meshkit.runtime.graphql._security import IdentityError, dev_principal
+from meshkit.runtime.migrations.snapshot import fingerprint, load_snapshot
+from meshkit.runtime.migrations.versions import VERSION_TABLE, model_versions
 
-Identify = Callable[[Mapping[str, str]], Identity]
+log = logging.getLogger("meshkit.graphql")
+PolicySource = Policy | Callable[[CompiledModel], Policy]
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """How the API is served (`meshkit serve` fills it from options and MESHKIT_* variables)."""
+
+    dev: bool = False  # INSECURE: identity from X-Meshkit-* headers
+    graphiql: bool = True
+    introspection: bool = True
+    cors_origins: tuple[str, ...] = ()
+    max_depth: int = 15
+    max_cost: int = 3_000_000
+    schema_check_interval: float = 5.0  # seconds between checks of the applied model
+    login_tenant: str | None = None  # the tenant of /auth/login when the body names none
+    max_subscriptions_per_connection: int = 20
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(self.max_depth, self.max_cost, self.introspection)
+
+
+@dataclass
+class _Live:
+    """One served model version: what a request runs on, swapped as a whole."""
+
+    model: CompiledModel
+    repository: Repository
+    schema: ModelSchema
+    policy: Policy | None
+    fingerprint: str
+
+
+class LiveSchema:
+    """The schema of the model applied to the database, re-checked at most every interval."""
+
+    def __init__(
+        self,
+        live: _Live,
+        policy: PolicySource | None,
+        settings: ApiSettings,
+        metrics: Metrics,
+    ) -> None:
+        self.current = live
+        self._policy = policy
+        self._settings = settings
+        self._metrics = metrics
+        self._checked = time.monotonic()
+        self._lock = asyncio.Lock()
+
+    async def refresh(self) -> _Live:
+        if time.monotonic() - self._checked < self._settings.schema_check_interval:
+            return self.current
+        async with self._lock:
+            if time.monotonic() - self._checked < self._settings.schema_check_interval:
+                return self.current
+            self._checked = time.monotonic()
+            try:
+                swapped = await anyio.to_thread.run_sync(self._reload)
+            except Exception:
+                log.exception("could not load the model applied to the database; serving on")
+                return self.current
+            if swapped is not None:
+                old = self.current.model
+                self.current = swapped
+                self._metrics.schema_reloads += 1
+                log.warning(
+                    "the database was upgraded: now serving %s %s (was %s)",
+                    swapped.model.root,
+                    swapped.model.version,
+                    old.version,
+                )
+        return self.current
+
+    def _reload(self) -> _Live | None:
+        engine = self.current.repository.engine
+        table = model_versions
+        with engine.connect() as connection:
+            if not sa.inspect(connection).has_table(VERSION_TABLE):
+                return None
+            row = connection.execute(
+                sa.select(table.c.fingerprint, table.c.model).where(table.c.is_root)
+            ).first()
+            if row is None or row.fingerprint == self.current.fingerprint:
+                return None
+            if row.model != self.current.model.root:
+                log.error("the database now holds model %s; not swapping", row.model)
+                return None
+            snapshot = connection.execute(
+                sa.select(table.c.snapshot).where(table.c.is_root)
+            ).scalar_one()
+        model = load_snapshot(snapshot)
+        return build_live(model, Repository(engine, model), self._policy, self._settings)
+
+
+def build_live(
+    model: CompiledModel,
+    repository: Repository,
+    policy: PolicySource | None,
+    settings: ApiSettings,
+) -> _Live:
+    compiled = policy(model) if callable(policy) else policy
+    schema = build_schema(model, repository.storage, policy=compiled, limits=settings.limits)
+    return _Live(model, repository, schema, compiled, fingerprint(model))
+
+
+class SessionAuthenticator(Authenticator):
+    """`Authenticator` that also refuses session tokens signed out at /auth/logout.
+
+    The list of signed-out token ids lives in this process (until each token expires): with
+    several server processes, a signed-out token stays valid on the others until it expires
+    (15 minutes by default)."""
+
+    def __init__(self, inner: Authenticator) -> None:
+        super().__init__(oidc=inner.oidc, api_keys=inner.api_keys, sessions=inner.sessions)
+        self._revoked: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def authenticate_token(self, token: str) -> Principal:
+        principal = super().authenticate_token(token)
+        if principal.method is AuthMethod.SESSION:
+            jti, _ = _session_id(token)
+            with self._lock:
+                if jti is not None and jti in self._revoked:
+                    raise AuthenticationError("token-revoked", "this session was signed out")
+        return principal
+
+    def revoke(self, token: str) -> None:
+        jti, expires = _session_id(token)
+        if jti is None:
+            return
+        now = time.time()
+        with self._lock:
+            self._revoked = {j: e for j, e in self._revoked.items() if e > now}
+            self._revoked[jti] = expires
+
+
+def _session_id(token: str) -> tuple[str | None, float]:
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.InvalidTokenError:
+        return None, 0.0
+    jti = claims.get("jti")
+    return (jti if isinstance(jti, str) else None), float(claims.get("exp") or 0)
+
+
+class DevIdentityMiddleware:
+    """INSECURE (dev mode): the principal the X-Meshkit-* headers claim."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+            try:
+                scope[SCOPE_KEY] = dev_principal(headers)
+            except IdentityError as exc:
+                if scope["type"] == "websocket":
+                    await send({"type": "websocket.close", "code": 4400})
+                    return
+                await JSONResponse({"error": "bad-request", "message": str(exc)}, 400)(
+                    scope, receive, send
+                )
+                return
+        await self.app(scope, receive, send)
 
 
 class ModelGraphQL(GraphQL[RequestContext, None]):
-    """strawberry's ASGI view over the model's schema; each request gets its own context."""
+    """strawberry's ASGI view over the live schema; each request gets its own context."""
 
     def __init__(
-        self, schema: ModelSchema, repository: Repository, identify: Identify, graphiql: bool
+        self,
+        live: LiveSchema,
+        authenticator: Authenticator | None,
+        settings: ApiSettings,
     ) -> None:
-        super().__init__(schema, graphql_ide="graphiql" if graphiql else None)
-        self.repository = repository
-        self.identify = identify
+        self.live = live
+        super().__init__(
+            live.current.schema,
+            graphql_ide="graphiql" if settings.graphiql else None,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        )
+        self.authenticator = authenticator
+        self.settings = settings
+        self.max_subscriptions_per_connection = settings.max_subscriptions_per_connection
+
+    @property  # type: ignore[override]
+    def schema(self) -> ModelSchema:
+        return self.live.current.schema
+
+    @schema.setter
+    def schema(self, _value: Any) -> None:
+        pass  # strawberry sets it in __init__; the live schema decides
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> RequestContext:
-        try:
-            identity = self.identify(request.headers)
-        except IdentityError as exc:
-            raise HTTPException(400, str(exc)) from None
+        live = await self.live.refresh()
+        principal = principal_of(request)
         return RequestContext(
-            self.repository, tenant=identity.tenant, actor=identity.actor, request=request
+            live.repository,
+            principal=principal,
+            policy=live.policy,
+            request=request,
+            schema=live.schema,
         )
+
+    async def on_ws_connect(self, context: RequestContext) -> dict[str, object] | None:
+        """graphql-transport-ws: browsers cannot set headers on a websocket, so the
+        connection_init payload may carry `Authorization: Bearer ...` or `X-API-Key`."""
+        params = context.connection_params if isinstance(context.connection_params, dict) else {}
+        headers = {
+            k: v
+            for k, v in params.items()
+            if isinstance(v, str) and k.lower() in ("authorization", "x-api-key")
+        }
+        claimed = {k: v for k, v in params.items() if k.lower().startswith("x-meshkit-")}
+        if self.settings.dev and claimed:  # INSECURE, like the dev headers
+            try:
+                self._become(context, dev_principal({k: str(v) for k, v in claimed.items()}))
+            except IdentityError:
+                raise ConnectionRejectionError({"reason": "bad-identity"}) from None
+        if headers and not self.settings.dev:
+            if context.principal is not None and not context.principal.is_anonymous:
+                raise ConnectionRejectionError({"reason": "ambiguous-credentials"})
+            if self.authenticator is None:
+                raise ConnectionRejectionError({"reason": "unsupported-scheme"})
+            try:
+                principal = await anyio.to_thread.run_sync(
+                    self.authenticator.authenticate_headers, headers
+                )
+            except AuthenticationError as exc:
+                raise ConnectionRejectionError({"reason": exc.reason}) from None
+            self._become(context, principal)
+        if context.principal is None or context.principal.is_anonymous:
+            raise ConnectionRejectionError({"reason": "unauthenticated"})
+        return None
+
+    @staticmethod
+    def _become(context: RequestContext, principal: Principal) -> None:
+        context.principal = principal
+        context.tenant = principal.tenant
+        context.actor = principal.actor
+        if context.guard is not None:
+            context.guard.principal = principal
 
 
 def create_app(
     model: CompiledModel,
     repository: Repository,
     *,
-    identify: Identify = identify_from_headers,
-    graphiql: bool = True,
+    policy: PolicySource | None = None,
+    authenticator: Authenticator | None = None,
+    accounts: LocalAccounts | None = None,
+    sessions: SessionTokens | None = None,
+    settings: ApiSettings | None = None,
 ) -> Starlette:
     """The API of `model` stored in `repository`.
 
-    `identify` says who a request is from (tenant and actor); the default reads the
-    X-Meshkit-Tenant / X-Meshkit-Actor headers and is a placeholder until auth lands.
+    `policy` (a Policy, or a function compiling one for a model — needed to follow upgrades)
+    is required unless `settings.dev`; `authenticator` says who a request is from;
+    `accounts` + `sessions` enable POST /auth/login (and /auth/logout).
     """
+    settings = settings or ApiSettings()
     if (model.root, model.version) != (repository.model.root, repository.model.version):
         raise ValueError(
             f"the repository stores {repository.model.root} {repository.model.version}, "
             f"not {model.root} {model.version}"
         )
-    schema = build_schema(model, repository.storage)
-    view = ModelGraphQL(schema, repository, identify, graphiql)
+    if policy is None and not settings.dev:
+        raise ValueError("the API needs a policy (or dev mode, which is insecure)")
+    if sessions is not None:
+        if authenticator is None:
+            authenticator = Authenticator(sessions=sessions)
+        elif authenticator.sessions is None:
+            authenticator = Authenticator(
+                oidc=authenticator.oidc, api_keys=authenticator.api_keys, sessions=sessions
+            )
+    signing_out = SessionAuthenticator(authenticator) if authenticator is not None else None
+    if settings.dev:
+        log.warning(
+            "INSECURE dev mode: the X-Meshkit-Tenant/-Actor/-Roles headers say who a request "
+            "is from; never expose this server to anyone else"
+        )
+    elif authenticator is None:
+        log.warning("no authenticator configured: every request is anonymous and refused")
+    metrics = Metrics()
+    count_statements(repository.engine)
+    live = LiveSchema(build_live(model, repository, policy, settings), policy, settings, metrics)
+    view = ModelGraphQL(live, signing_out, settings)
 
     async def health(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
     async def ready(_request: Request) -> Response:
+        current = await live.refresh()
         try:
-            await anyio.to_thread.run_sync(_ping, repository)
+            await anyio.to_thread.run_sync(_ping, current.repository)
         except sa.exc.SQLAlchemyError as exc:
             reason = str(exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc).splitlines()
             return JSONResponse(
                 {"status": "unavailable", "reason": reason[0] if reason else "database error"},
                 status_code=503,
             )
-        return JSONResponse({"status": "ready", "model": f"{model.root} {model.version}"})
+        return JSONResponse(
+            {"status": "ready", "model": f"{current.model.root} {current.model.version}"}
+        )
 
+    async def metrics_endpoint(_request: Request) -> Response:
+        return PlainTextResponse(
+            metrics.exposition(), media_type="text/plain; version=0.0.4; charset=utf-8"
+        )
+
+    async def login(request: Request) -> Response:
+        if accounts is None or sessions is None:
+            return JSONResponse(
+                {"error": "not-found", "message": "local accounts are not enabled"}, 404
+            )
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            return _bad_request('send JSON: {"username": ..., "password": ...}')
+        username, password = body.get("username"), body.get("password")
+        tenant = body.get("tenant") or settings.login_tenant
+        if not isinstance(username, str) or not isinstance(password, str):
+            return _bad_request("username and password are required strings")
+        if not isinstance(tenant, str) or not tenant:
+            return _bad_request("name the tenant: this server has no default login tenant")
+        try:
+            session = await anyio.to_thread.run_sync(
+                accounts.login, tenant, username, password, sessions
+            )
+        except AccountLockedError as exc:
+            return JSONResponse(
+                exc.as_dict(), 429, headers={"Retry-After": str(max(exc.retry_after, 1))}
+            )
+        except AuthenticationError as exc:
+            return unauthorized(exc)
+        return JSONResponse(
+            {
+                "token": session.token,
+                "token_type": "Bearer",
+                "expires_at": session.expires_at.astimezone(UTC).isoformat(),
+            }
+        )
+
+    async def logout(request: Request) -> Response:
+        principal = principal_of(request)
+        authorization = request.headers.get("authorization", "")
+        scheme, _, token = authorization.partition(" ")
+        if principal.method is not AuthMethod.SESSION or scheme.lower() != "bearer":
+            return _bad_request("sign out with the session token of a login as Bearer token")
+        if signing_out is not None:
+            signing_out.revoke(token.strip())
+        return Response(status_code=204)
+
+    middleware = [Middleware(ObserveMiddleware, metrics=metrics)]
+    if settings.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST", "OPTIONS"],
+                allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-Id"],
+                expose_headers=["X-Request-Id"],
+                max_age=600,
+            )
+        )
+    if settings.dev:
+        middleware.append(Middleware(DevIdentityMiddleware))
+    elif signing_out is not None:
+        middleware.append(Middleware(AuthMiddleware, authenticator=signing_out))
     app = Starlette(
         routes=[
             Route("/graphql", view, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", view),
+            Route("/auth/login", login, methods=["POST"]),
+            Route("/auth/logout", logout, methods=["POST"]),
             Route("/health", health),
             Route("/ready", ready),
-        ]
+            Route("/metrics", metrics_endpoint),
+        ],
+        middleware=middleware,
+        exception_handlers=dict(EXCEPTION_HANDLERS),
     )
-    app.state.schema = schema
+    app.state.live = live
+    app.state.metrics = metrics
+    app.state.schema = live.current.schema
     return app
+
+
+def _bad_request(message: str) -> JSONResponse:
+    return JSONResponse({"error": "bad-request", "message": message}, 400)
 
 
 def _ping(repository: Repository) -> Any:
     with repository.engine.connect() as connection:
         return connection.execute(sa.text("SELECT 1")).scalar_one()
+
+
+__all__ = ["ApiSettings", "LiveSchema", "ModelGraphQL", "SessionAuthenticator", "create_app"]

@@ -22,6 +22,9 @@ from meshkit.runtime import Entity, ValidationError
 from meshkit.runtime.graphql._context import Info, RequestContext
 from meshkit.runtime.graphql._filters import TranslatedFilter, locate_query_errors
 from meshkit.runtime.graphql._reader import Navigation, Slice, Window
+from meshkit.runtime.query import Filter, OrderBy
+
+NOTHING: Filter = {"or": []}  # matches no row
 
 Resolver = Callable[..., Any]
 
@@ -138,8 +141,34 @@ def freeze(value: Any) -> Hashable:
     return value  # type: ignore[no-any-return]
 
 
-def _located(exc: ValidationError, where: TranslatedFilter) -> ValidationError:
-    return locate_query_errors(exc, where)
+def _located(
+    exc: ValidationError, where: TranslatedFilter, run: Filter | None = None
+) -> ValidationError:
+    """The error located in the client's arguments; when the filter run is not the client's
+    own (the policy's rules were added), at `filter` as a whole."""
+    if run is where.where:
+        return locate_query_errors(exc, where)
+    return locate_query_errors(exc, TranslatedFilter(None, {}))
+
+
+def secured(
+    context: RequestContext, class_qid: str, where: Filter | None, order_by: OrderBy | None
+) -> Filter | None:
+    """The filter to run for the caller's `where` on `class_qid`: as given in a trusted
+    context; otherwise with the row rules ANDed in (NOTHING when the class is not readable at
+    all, as behind an association). PermissionDenied for hidden columns in filter or order."""
+    guard = context.guard
+    if guard is None:
+        return where
+    if not guard.policy.allows(guard.principal, class_qid, "read"):
+        return NOTHING
+    guard.check_order(class_qid, order_by)
+    return guard.read_filter(class_qid, where)
+
+
+def _end_hidden(context: RequestContext, row: Row, nav: Navigation) -> bool:
+    guard = context.guard
+    return guard is not None and not guard.end_visible(row.entity["type"], nav.name)
 
 
 # ====================================================================== resolvers
@@ -170,17 +199,21 @@ def root_one(class_qid: str) -> Resolver:
 
 def root_connection(class_qid: str) -> Resolver:
     def resolve(_root: Any, info: Info, **args: Any) -> Connection:
-        reader = context_of(info).reader
+        context = context_of(info)
         q = query_args(info, class_qid, args)
+        if context.guard is not None:
+            context.guard.policy.check(context.guard.principal, class_qid, "read")
+        where = secured(context, class_qid, q.where.where, q.order_by)
+        reader = context.reader
         try:
-            page = reader.page(class_qid, q.where.where, q.order_by, q.window)
+            page = reader.page(class_qid, where, q.order_by, q.window)
         except ValidationError as exc:
-            raise _located(exc, q.where) from None
+            raise _located(exc, q.where, where) from None
         counted: list[int] = []
 
         def total() -> int:
             if not counted:
-                counted.append(reader.count(class_qid, q.where.where))
+                counted.append(reader.count(class_qid, where))
             return counted[0]
 
         return connection_of(page, Level(), total)
@@ -214,10 +247,14 @@ def to_one_elsewhere(nav: Navigation) -> Resolver:
     key = ("one", nav.owner, nav.name)
 
     def resolve(row: Row, info: Info) -> Row | None:
+        context = context_of(info)
+        if _end_hidden(context, row, nav):
+            return None
         loaded: dict[str, Row] | None = row.level.cache.get(key)
         if loaded is None:
-            pages = context_of(info).reader.related(
-                nav, row.level.parent_ids(nav), None, None, Window(first=1)
+            where = secured(context, nav.other, None, None)
+            pages = context.reader.related(
+                nav, row.level.parent_ids(nav), where, None, Window(first=1)
             )
             child = Level()
             loaded = {p: child.add(s.entities[0]) for p, s in pages.items() if s.entities}
@@ -231,11 +268,14 @@ def to_many(nav: Navigation) -> Resolver:
     """A to-many end as a connection, paged per parent, read for the whole level at once."""
 
     def resolve(row: Row, info: Info, **args: Any) -> Connection:
+        context = context_of(info)
         q = query_args(info, nav.other, args)
+        if _end_hidden(context, row, nav):
+            return Connection([], False, False, lambda: 0)
         key = ("many", nav.owner, nav.name, q.key)
         batch: _ManyBatch | None = row.level.cache.get(key)
         if batch is None:
-            batch = _ManyBatch(context_of(info), nav, row.level.parent_ids(nav), q)
+            batch = _ManyBatch(context, nav, row.level.parent_ids(nav), q)
             row.level.cache[key] = batch
         return batch.connection(row.entity["id"])
 
@@ -252,10 +292,11 @@ class _ManyBatch:
         self.nav = nav
         self.parent_ids = parent_ids
         self.q = q
+        self.where = secured(context, nav.other, q.where.where, q.order_by)
         try:
-            pages = context.reader.related(nav, parent_ids, q.where.where, q.order_by, q.window)
+            pages = context.reader.related(nav, parent_ids, self.where, q.order_by, q.window)
         except ValidationError as exc:
-            raise _located(exc, q.where) from None
+            raise _located(exc, q.where, self.where) from None
         level = Level()
         self.connections = {
             parent: connection_of(page, level, self._total(parent))
@@ -274,7 +315,7 @@ class _ManyBatch:
         def total() -> int:
             if self._counts is None:
                 self._counts = self.context.reader.related_counts(
-                    self.nav, self.parent_ids, self.q.where.where
+                    self.nav, self.parent_ids, self.where
                 )
             return self._counts.get(parent_id, 0)
 

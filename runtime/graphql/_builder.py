@@ -56,7 +56,9 @@ from meshkit.ck.model import (
     TypeKind,
     TypeRef,
 )
-from meshkit.runtime.graphql import _aggregates, _batches, _mutations
+from meshkit.runtime.auth import Policy
+from meshkit.runtime.events import EventKind
+from meshkit.runtime.graphql import _aggregates, _batches, _mutations, _series
 from meshkit.runtime.graphql._batches import Row
 from meshkit.runtime.graphql._context import Info
 from meshkit.runtime.graphql._names import (
@@ -80,6 +82,7 @@ from meshkit.runtime.graphql._scalars import (
     DurationScalar,
     JSONScalar,
 )
+from meshkit.runtime.graphql._security import withheld_fields
 from meshkit.runtime.storage import Storage
 
 EntityType = GraphQLObjectType | GraphQLInterfaceType
@@ -122,9 +125,15 @@ def _list_of(t: Any) -> GraphQLList[Any]:
 class SchemaBuilder:
     """Builds the GraphQL schema of one compiled model (use `build_schema`)."""
 
-    def __init__(self, model: CompiledModel, storage: Storage | None = None) -> None:
+    def __init__(
+        self, model: CompiledModel, storage: Storage | None = None, policy: Policy | None = None
+    ) -> None:
         self.model = model
         self.storage = storage if storage is not None else Storage(model)
+        self.policy = policy
+        # fields some role may not see: nullable, so that hiding them is a null, not an error
+        self.withheld = withheld_fields(policy) if policy is not None else frozenset()
+        self.subscription_fields: dict[str, str] = {}  # root field -> class qid
         self.names = TypeNames(model)
         self.paths = _mutations.InputPaths(model)
         self.parts = _mutations.Compositions(self._compositions())
@@ -163,6 +172,12 @@ class SchemaBuilder:
         for assoc in self.model.associations.values():
             if assoc.qid in self.storage.link_tables:
                 self._link_mutations(self.model.classes[assoc.source], assoc.name, mutation)
+        _add(query, "meshkitInfo", self._info_field())
+        _add(query, "viewer", self._viewer_field())
+        subscription: dict[str, GraphQLField] = {}
+        for cls in self.model.classes.values():
+            if len(self.storage.of(cls.qid).tables) == 1:
+                self._subscription_field(cls, subscription)
         types: list[GraphQLNamedType] = [*SCALARS]
         types.extend(self.entity_type(c) for c in self.model.classes.values())
         types.extend(self._exact(c) for c in self.model.classes.values() if self._split(c))
@@ -170,6 +185,9 @@ class SchemaBuilder:
             return GraphQLSchema(
                 query=GraphQLObjectType("Query", query),
                 mutation=GraphQLObjectType("Mutation", mutation) if mutation else None,
+                subscription=(
+                    GraphQLObjectType("Subscription", subscription) if subscription else None
+                ),
                 types=types,
             )
         except TypeError as exc:  # graphql-core's words for duplicate type names
@@ -266,7 +284,12 @@ class SchemaBuilder:
         for attr in cls.attributes.values():
             if attr.name in HIDDEN:
                 continue
-            out = GraphQLNonNull(GraphQLID) if attr.name == "id" else self._output(attr)
+            if attr.name == "id":
+                out: GraphQLOutputType = GraphQLNonNull(GraphQLID)
+            elif (cls.qid, attr.name) in self.withheld:
+                out = self._output_type(attr.type)
+            else:
+                out = self._output(attr)
             fields[camel(attr.name)] = GraphQLField(
                 out, resolve=_batches.attribute(attr.name), description=attr.description
             )
@@ -285,23 +308,234 @@ class SchemaBuilder:
             elif nav.way is Way.HELD:
                 assert nav.fk is not None
                 target = self.entity_type(other)
+                # with a policy the target may be outside the caller's rows: null, not an error
                 fields[name] = GraphQLField(
-                    GraphQLNonNull(target) if nav.fk.required else target,
+                    GraphQLNonNull(target) if nav.fk.required and not self.policy else target,
                     resolve=_batches.to_one_held(nav),
                 )
                 id_name = name + "Id"
                 if id_name not in fields and end.name + "_id" not in cls.attributes:
                     ck_names[end.name + "_id"] = id_name
+                    shown = nav.fk.required and (cls.qid, end.name) not in self.withheld
                     fields[id_name] = GraphQLField(
-                        GraphQLNonNull(GraphQLID) if nav.fk.required else GraphQLID,
+                        GraphQLNonNull(GraphQLID) if shown else GraphQLID,
                         resolve=_batches.attribute(end.name),
                     )
             else:
                 fields[name] = GraphQLField(
                     self.entity_type(other), resolve=_batches.to_one_elsewhere(nav)
                 )
+        for series in cls.series.values():
+            name = camel(series.name)
+            ck_names[series.name] = name
+            fields[name] = GraphQLField(
+                GraphQLNonNull(_list_of(self._series_bucket())),
+                self._series_args(series.codes != ()),
+                resolve=_series.series_field(cls, series),
+                description=(series.description or "")
+                + f" Buckets of {series.unit}, summed in the store; one read per level.",
+            )
         field_names(ck_names, cls.qid)
         return fields
+
+    # ================================================================== series
+    def _series_bucket(self) -> GraphQLObjectType:
+        key = ("series", "bucket")
+        if key not in self._cache:
+            share = GraphQLObjectType(
+                "SeriesQuality",
+                {
+                    "quality": GraphQLField(
+                        GraphQLNonNull(GraphQLString), resolve=_get_item("quality")
+                    ),
+                    "value": GraphQLField(DecimalScalar, resolve=_get_item("value")),
+                    "count": GraphQLField(GraphQLNonNull(GraphQLInt), resolve=_get_item("count")),
+                },
+                description="The part of a bucket with one quality (e.g. L2: substituted).",
+            )
+            self._cache[key] = GraphQLObjectType(
+                "SeriesBucket",
+                {
+                    "code": GraphQLField(GraphQLNonNull(GraphQLString), resolve=_get_item("code")),
+                    "start": GraphQLField(
+                        GraphQLNonNull(DateTimeScalar), resolve=_get_item("start")
+                    ),
+                    "end": GraphQLField(GraphQLNonNull(DateTimeScalar), resolve=_get_item("end")),
+                    "value": GraphQLField(
+                        DecimalScalar,
+                        resolve=_get_item("value"),
+                        description="The sum (or average) of the bucket's stored values.",
+                    ),
+                    "count": GraphQLField(
+                        GraphQLNonNull(GraphQLInt),
+                        resolve=_get_item("count"),
+                        description="Stored intervals in the bucket.",
+                    ),
+                    "expected": GraphQLField(
+                        GraphQLNonNull(GraphQLInt),
+                        resolve=_get_item("expected"),
+                        description="Intervals the bucket should have (92/96/100 for a DST day).",
+                    ),
+                    "complete": GraphQLField(
+                        GraphQLNonNull(GraphQLBoolean), resolve=_get_item("complete")
+                    ),
+                    "qualities": GraphQLField(
+                        GraphQLNonNull(_list_of(share)),
+                        resolve=_get_item("qualities"),
+                        description="The quality mix: value and count per quality present.",
+                    ),
+                },
+                description="One bucket of a series, per code.",
+            )
+        return cast("GraphQLObjectType", self._cache[key])
+
+    def _series_args(self, with_codes: bool) -> dict[str, GraphQLArgument]:
+        key = ("series", "enums")
+        if key not in self._cache:
+            self._cache[key] = (
+                GraphQLEnumType(
+                    "SeriesResolution",
+                    {
+                        upper_snake(k): GraphQLEnumValue(k, description=v)
+                        for k, v in _series.RESOLUTIONS.items()
+                    },
+                ),
+                GraphQLEnumType(
+                    "SeriesAggregate",
+                    {upper_snake(k): GraphQLEnumValue(k) for k in _series.AGGREGATES},
+                ),
+            )
+        resolution, aggregate = self._cache[key]
+        args = {
+            "from": GraphQLArgument(
+                GraphQLNonNull(DateTimeScalar), out_name="from_", description="Included."
+            ),
+            "to": GraphQLArgument(GraphQLNonNull(DateTimeScalar), description="Excluded."),
+            "resolution": GraphQLArgument(resolution, default_value="hour"),
+            "aggregate": GraphQLArgument(aggregate, default_value="sum"),
+            "timeZone": GraphQLArgument(
+                GraphQLString,
+                out_name="time_zone",
+                description="Days and months of this zone (default Europe/Vienna).",
+            ),
+        }
+        if with_codes:
+            args["codes"] = GraphQLArgument(_list_of(GraphQLString), description="Default: all.")
+        return args
+
+    # ================================================================== info, events
+    def _info_field(self) -> GraphQLField:
+        info = GraphQLObjectType(
+            "MeshkitInfo",
+            {
+                "model": GraphQLField(GraphQLNonNull(GraphQLString), resolve=_get_item("model")),
+                "version": GraphQLField(
+                    GraphQLNonNull(GraphQLString), resolve=_get_item("version")
+                ),
+                "models": GraphQLField(
+                    GraphQLNonNull(_list_of(GraphQLString)),
+                    resolve=_get_item("models"),
+                    description="Every model of the API with its version, `name version`.",
+                ),
+            },
+        )
+        value = {
+            "model": self.model.root,
+            "version": self.model.version,
+            "models": [f"{n} {m.version}" for n, m in sorted(self.model.models.items())],
+        }
+        return GraphQLField(
+            GraphQLNonNull(info),
+            resolve=lambda _root, _info: value,
+            description="The model and version served: the one applied to the database.",
+        )
+
+    def _viewer_field(self) -> GraphQLField:
+        viewer = GraphQLObjectType(
+            "Viewer",
+            {
+                "subject": GraphQLField(GraphQLNonNull(GraphQLString), resolve=_get("subject")),
+                "tenant": GraphQLField(GraphQLString, resolve=_get("tenant")),
+                "roles": GraphQLField(
+                    GraphQLNonNull(_list_of(GraphQLString)),
+                    resolve=lambda p, _info: sorted(p.roles),
+                ),
+                "participantId": GraphQLField(GraphQLID, resolve=_get("participant_id")),
+                "method": GraphQLField(
+                    GraphQLNonNull(GraphQLString), resolve=lambda p, _info: p.method.value
+                ),
+            },
+            description="Who the request is from.",
+        )
+        return GraphQLField(
+            viewer,
+            resolve=lambda _root, info: info.context.principal,
+            description="The signed-in caller (null without credentials or in a trusted context).",
+        )
+
+    def _event_kind(self) -> GraphQLEnumType:
+        key = ("events", "kind")
+        if key not in self._cache:
+            self._cache[key] = GraphQLEnumType(
+                "EntityEventKind", {k.name: GraphQLEnumValue(k.value) for k in EventKind}
+            )
+        return cast("GraphQLEnumType", self._cache[key])
+
+    def _subscription_field(self, cls: ClassDef, fields: dict[str, GraphQLField]) -> None:
+        name = self.names[cls.qid]
+        field_name = lower_first(name) + "Events"
+        kind = self._event_kind()
+        event = GraphQLObjectType(
+            check_name(name + "Event", cls.qid),
+            {
+                "position": GraphQLField(
+                    GraphQLNonNull(BigIntScalar),
+                    resolve=lambda p, _i: p.event.position,
+                    description="Pass the last one you saw as `after` to resume.",
+                ),
+                "kind": GraphQLField(
+                    GraphQLNonNull(kind), resolve=lambda p, _i: p.event.kind.value
+                ),
+                "entityId": GraphQLField(
+                    GraphQLNonNull(GraphQLID), resolve=lambda p, _i: p.event.entity_id
+                ),
+                "at": GraphQLField(
+                    GraphQLNonNull(DateTimeScalar), resolve=lambda p, _i: p.event.at
+                ),
+                "changed": GraphQLField(
+                    GraphQLNonNull(_list_of(GraphQLString)),
+                    resolve=lambda p, _i: [camel(n) for n in p.changed],
+                    description="The (visible) fields that changed.",
+                ),
+                "entity": GraphQLField(
+                    self.entity_type(cls),
+                    resolve=lambda p, _i: p.entity,
+                    description="Its current state (null when deleted).",
+                ),
+            },
+        )
+        self.subscription_fields[field_name] = cls.qid
+        _add(
+            fields,
+            field_name,
+            GraphQLField(
+                GraphQLNonNull(event),
+                {
+                    "filter": GraphQLArgument(
+                        self.filter(cls.qid), description="On the entity's current state."
+                    ),
+                    "kinds": GraphQLArgument(
+                        _list_of(kind), description="Default: CREATED UPDATED ARCHIVED DELETED."
+                    ),
+                    "after": GraphQLArgument(
+                        BigIntScalar,
+                        description="Resume after this position (default: from now on).",
+                    ),
+                },
+                resolve=lambda payload, _info, **_args: payload,
+                description=f"Changes of {name}s you may read, as they are committed.",
+            ),
+        )
 
     # ================================================================== values
     def _output(self, attr: Attribute) -> GraphQLOutputType:

@@ -18,6 +18,7 @@ from typing import Any
 from graphql import GraphQLError
 
 from meshkit.runtime import ConflictError, FieldError, RepositoryError
+from meshkit.runtime.auth import AuthenticationError, PermissionDenied
 
 log = logging.getLogger("meshkit.graphql")
 
@@ -45,6 +46,12 @@ def extensions_of(exc: RepositoryError) -> dict[str, Any]:
     return extensions
 
 
+def denied_extensions(exc: PermissionDenied) -> dict[str, Any]:
+    """FORBIDDEN (UNAUTHENTICATED without a signed-in principal) with the policy's details."""
+    code = "UNAUTHENTICATED" if exc.code == "unauthenticated" else "FORBIDDEN"
+    return {**exc.as_dict(), "code": code, "reason": exc.code}
+
+
 def present(errors: list[GraphQLError]) -> tuple[list[GraphQLError], bool]:
     """Errors made fit for the client, and whether one of them is an internal failure."""
     result = []
@@ -58,6 +65,24 @@ def present(errors: list[GraphQLError]) -> tuple[list[GraphQLError], bool]:
                     error.nodes,
                     path=error.path,
                     extensions=extensions_of(original),
+                )
+            )
+        elif isinstance(original, PermissionDenied):
+            result.append(
+                GraphQLError(
+                    original.message,
+                    error.nodes,
+                    path=error.path,
+                    extensions=denied_extensions(original),
+                )
+            )
+        elif isinstance(original, AuthenticationError):
+            result.append(
+                GraphQLError(
+                    original.message,
+                    error.nodes,
+                    path=error.path,
+                    extensions={"code": "UNAUTHENTICATED", "reason": original.reason},
                 )
             )
         elif original is None or isinstance(original, GraphQLError) or error.path is None:

@@ -12,12 +12,43 @@ from typing import Any
 
 from meshkit.ck.model import CompiledModel
 from meshkit.runtime import Entity, FieldError, RepositoryError, UnitOfWork
+from meshkit.runtime.auth import SecuredUnitOfWork
 from meshkit.runtime.errors import PathItem
 from meshkit.runtime.graphql._batches import Resolver, Row, context_of, rows_of
 from meshkit.runtime.graphql._context import Info
 from meshkit.runtime.graphql._errors import relocated
 from meshkit.runtime.graphql._names import camel
 from meshkit.runtime.graphql._reader import Navigation
+
+Writer = UnitOfWork | SecuredUnitOfWork
+
+
+def writer(info: Info) -> Writer:
+    """The request's unit of work through the policy (the plain one in a trusted context)."""
+    context = context_of(info)
+    secured = context.secured
+    return context.uow if secured is None else secured
+
+
+def _create_all(uow: Writer, class_qid: str, rows: Sequence[Mapping[str, Any]]) -> list[Entity]:
+    if isinstance(uow, UnitOfWork):
+        return uow.create_many(class_qid, rows)
+    created = []
+    for i, values in enumerate(rows):  # one by one: each checked against the row rules
+        try:
+            created.append(uow.create(class_qid, values))
+        except RepositoryError as exc:
+            if len(rows) > 1:  # indexed like create_many's errors
+                raise relocated(exc, _indexed(i)) from None
+            raise
+    return created
+
+
+def _indexed(index: int) -> Any:
+    def move(error: FieldError) -> FieldError:
+        return FieldError(error.code, (index, *error.path), error.message)
+
+    return move
 
 
 class InputPaths:
@@ -62,13 +93,13 @@ class Compositions:
 
 def create(class_qid: str, paths: InputPaths, parts: Compositions) -> Resolver:
     def resolve(_root: Any, info: Info, input: Mapping[str, Any]) -> Row:
-        uow = context_of(info).uow
+        uow = writer(info)
         if not parts.of(class_qid):
             try:
                 return rows_of([uow.create(class_qid, input)])[0]
             except RepositoryError as exc:
                 raise relocated(exc, paths.mover(class_qid, ("input",))) from None
-        with uow.connection.begin_nested():  # the parts fail, the owner goes too
+        with context_of(info).uow.connection.begin_nested():  # the parts fail, the owner too
             entity = _create_tree(uow, class_qid, [input], ("input",), paths, parts, single=True)
         return rows_of(entity)[0]
 
@@ -77,8 +108,8 @@ def create(class_qid: str, paths: InputPaths, parts: Compositions) -> Resolver:
 
 def create_many(class_qid: str, paths: InputPaths, parts: Compositions) -> Resolver:
     def resolve(_root: Any, info: Info, inputs: Sequence[Mapping[str, Any]]) -> list[Row]:
-        uow = context_of(info).uow
-        with uow.connection.begin_nested():
+        uow = writer(info)
+        with context_of(info).uow.connection.begin_nested():
             entities = _create_tree(uow, class_qid, inputs, ("inputs",), paths, parts)
         return rows_of(entities)
 
@@ -86,7 +117,7 @@ def create_many(class_qid: str, paths: InputPaths, parts: Compositions) -> Resol
 
 
 def _create_tree(
-    uow: UnitOfWork,
+    uow: Writer,
     class_qid: str,
     inputs: Sequence[Mapping[str, Any]],
     root: tuple[PathItem, ...],
@@ -101,7 +132,7 @@ def _create_tree(
     if not owners:
         return []
     try:
-        created = uow.create_many(class_qid, owners)
+        created = _create_all(uow, class_qid, owners)
     except RepositoryError as exc:
         indexed = len(owners) == 1 and not single  # the repository indexes only >1 rows
         move = paths.mover(class_qid, (*root, 0) if indexed else root)
@@ -126,7 +157,7 @@ def update(class_qid: str, paths: InputPaths) -> Resolver:
         expected_version: int,
         input: Mapping[str, Any],
     ) -> Row:
-        uow = context_of(info).uow
+        uow = writer(info)
         try:
             return rows_of([uow.update(class_qid, id, input, expected_version)])[0]
         except RepositoryError as exc:
@@ -142,7 +173,7 @@ def archive(class_qid: str) -> Resolver:
         id: str,
         expected_version: int | None = None,
     ) -> Row:
-        return rows_of([context_of(info).uow.archive(class_qid, id, expected_version)])[0]
+        return rows_of([writer(info).archive(class_qid, id, expected_version)])[0]
 
     return resolve
 
@@ -154,7 +185,7 @@ def erase(class_qid: str) -> Resolver:
         id: str,
         expected_version: int | None = None,
     ) -> dict[str, Any]:
-        return {"erased_ids": context_of(info).uow.erase(class_qid, id, expected_version)}
+        return {"erased_ids": writer(info).erase(class_qid, id, expected_version)}
 
     return resolve
 
@@ -167,7 +198,7 @@ def link(class_qid: str, end: str) -> Resolver:
         other_id: str,
         attributes: Mapping[str, Any] | None = None,
     ) -> Row:
-        uow = context_of(info).uow
+        uow = writer(info)
         try:
             uow.link(class_qid, id, end, other_id, attributes or {})
         except RepositoryError as exc:
@@ -184,7 +215,7 @@ def unlink(class_qid: str, end: str) -> Resolver:
         id: str,
         other_id: str,
     ) -> Row:
-        uow = context_of(info).uow
+        uow = writer(info)
         uow.unlink(class_qid, id, end, other_id)
         return rows_of([uow.get(class_qid, id)])[0]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -22,6 +22,9 @@ from meshkit.runtime import Entity, NotFoundError, UnitOfWork
 from meshkit.runtime.errors import ErrorCollector, FieldError, ValidationError
 from meshkit.runtime.query import Filter, OrderBy, QueryCompiler, raise_if_errors
 from meshkit.runtime.storage import ClassStorage, ForeignKeyEnd, LinkEnd, Storage
+
+if TYPE_CHECKING:
+    from meshkit.runtime.graphql._security import Guard
 
 DEFAULT_PAGE = 100
 MAX_PAGE = 1000
@@ -112,20 +115,29 @@ class Slice:
 
 
 class EntityReader:
-    """Reads of one unit of work (one tenant, one transaction)."""
+    """Reads of one unit of work (one tenant, one transaction), through the request's guard
+    (if any): entities read by id are kept only when their class's row rule matches them, and
+    every entity is masked. Filters of page/related reads are secured by the caller."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWork, guard: Guard | None = None) -> None:
         self.uow = uow
+        self.guard = guard
         self.storage: Storage = uow.repository.storage
         self.coercer = uow.repository.coercer
         self.tenant = uow.tenant
 
     # ------------------------------------------------------------------ single class
     def one(self, class_qid: str, entity_id: str) -> Entity | None:
+        if self.guard is not None:
+            self.guard.policy.check(self.guard.principal, class_qid, "read")
         try:
-            return self.uow.get(class_qid, entity_id)
+            entity = self.uow.get(class_qid, entity_id)
         except NotFoundError:
             return None
+        if self.guard is None:
+            return entity
+        visible = self._visible({entity_id: entity}).get(entity_id)
+        return None if visible is None else self.guard.mask(visible["type"], visible)
 
     def count(self, class_qid: str, where: Filter | None) -> int:
         return self.uow.count(class_qid, where)
@@ -158,8 +170,38 @@ class EntityReader:
                     table.c.type.in_(storage.concrete_types),
                 )
                 for row in self.uow.connection.execute(statement).mappings():
-                    found[row["id"]] = self.decode(row)
-        return found
+                    found[row["id"]] = self.decode(row, masked=False)
+        if self.guard is None:
+            return found
+        guard = self.guard
+        return {i: guard.mask(e["type"], e) for i, e in self._visible(found).items()}
+
+    def _visible(self, found: dict[str, Entity]) -> dict[str, Entity]:
+        """The entities the guard's principal may read: per concrete class with a row rule,
+        one statement that keeps the ids matching it; classes not readable are dropped."""
+        assert self.guard is not None
+        by_type: dict[str, list[str]] = {}
+        for entity_id, entity in found.items():
+            by_type.setdefault(entity["type"], []).append(entity_id)
+        kept: dict[str, Entity] = {}
+        for type_qid, ids in by_type.items():
+            readable, rule = self.guard.row_rule(type_qid)
+            if not readable:
+                continue
+            if rule is None:
+                kept.update((i, found[i]) for i in ids)
+                continue
+            for chunk in _chunks(sorted(ids)):
+                where = {"and": [{"attr": "id", "op": "in", "value": list(chunk)}, rule]}
+                plan = _Plan(self, self.storage.of(type_qid), where, None, Window())
+                statement = (
+                    sa.select(plan.scope.table.c.id)
+                    .select_from(plan.from_clause(plan.scope.table))
+                    .where(*plan.conditions)
+                )
+                for (entity_id,) in self.uow.connection.execute(statement):
+                    kept[entity_id] = found[entity_id]
+        return kept
 
     # ------------------------------------------------------------------ one level of a tree
     def related(
@@ -251,8 +293,9 @@ class EntityReader:
         return plan.from_clause(joined), own, extra, links
 
     # ------------------------------------------------------------------ rows
-    def decode(self, row: Mapping[Any, Any]) -> Entity:
-        """The entity dict of a row, exactly as the repository returns it."""
+    def decode(self, row: Mapping[Any, Any], *, masked: bool = True) -> Entity:
+        """The entity dict of a row, exactly as the repository returns it (masked by the
+        guard, if there is one and `masked`)."""
         storage = self.storage.of(row["type"])
         entity: Entity = {}
         for name, column in storage.columns.items():
@@ -263,6 +306,8 @@ class EntityReader:
             entity[name] = value
         for end, fk in storage.to_one.items():
             entity[end] = row[fk.column]
+        if masked and self.guard is not None:
+            return self.guard.mask(storage.cls.qid, entity)
         return entity
 
     def decode_link(self, nav: Navigation | None, row: Mapping[Any, Any]) -> dict[str, Any]:

@@ -9,9 +9,10 @@ worker thread when called from the event loop; one request is one unit of work.
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
-from collections.abc import AsyncGenerator, Iterable
+from collections.abc import AsyncGenerator, Iterable, Mapping
 from functools import lru_cache, partial
 from typing import Any
 
@@ -20,8 +21,10 @@ from graphql import (
     DocumentNode,
     GraphQLError,
     GraphQLSchema,
+    NoSchemaIntrospectionCustomRule,
     parse,
     print_schema,
+    specified_rules,
     validate,
 )
 from graphql import execute_sync as graphql_execute
@@ -35,9 +38,14 @@ from strawberry.types.graphql import OperationType
 from strawberry.utils.operation import get_operation_type
 
 from meshkit.ck.model import CompiledModel
+from meshkit.runtime.auth import PermissionDenied, Policy
+from meshkit.runtime.errors import ValidationError
+from meshkit.runtime.graphql import _subscriptions
 from meshkit.runtime.graphql._builder import SchemaBuilder
 from meshkit.runtime.graphql._context import RequestContext
 from meshkit.runtime.graphql._errors import present
+from meshkit.runtime.graphql._limits import Limits, check_limits
+from meshkit.runtime.graphql._observe import current_request
 from meshkit.runtime.storage import Storage
 
 log = logging.getLogger("meshkit.graphql")
@@ -47,20 +55,55 @@ class ModelSchema(BaseSchema):
     """The GraphQL API of one compiled model."""
 
     def __init__(
-        self, model: CompiledModel, graphql_schema: GraphQLSchema, build_ms: float
+        self,
+        model: CompiledModel,
+        graphql_schema: GraphQLSchema,
+        build_ms: float,
+        subscription_fields: Mapping[str, str] | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.model = model
         self.graphql_schema = graphql_schema
         self.build_ms = build_ms  # how long building took, for the logs and the benchmark
+        self.subscription_fields = dict(subscription_fields or {})  # field -> class qid
+        self.limits = limits or Limits()
         self.config = StrawberryConfig()
         # strawberry's own type definitions: this schema has none, its types are graphql-core's
         self.query = self.mutation = self.subscription = None  # type: ignore[assignment]
         self.schema_converter = None  # type: ignore[assignment]
         self.schema_directives = []
         self.exception_handlers = ()
+        self._rules = (
+            None
+            if self.limits.introspection
+            else (*specified_rules, NoSchemaIntrospectionCustomRule)
+        )
         self._documents = lru_cache(maxsize=256)(self._parse_and_validate)
 
     # ------------------------------------------------------------------ execution
+    def prepare(
+        self,
+        query: str | None,
+        variable_values: Mapping[str, Any] | None,
+        operation_name: str | None,
+    ) -> tuple[DocumentNode | None, OperationType | None, list[GraphQLError]]:
+        """Parse (cached), validate (cached), find the operation, check depth and cost."""
+        if not query:
+            raise MissingQueryError
+        document, problems = self._documents(query)
+        if document is None or problems:
+            return None, None, list(problems)
+        try:
+            operation = get_operation_type(document, operation_name)
+        except RuntimeError as exc:
+            raise CannotGetOperationTypeError(operation_name) from exc
+        over = check_limits(
+            self.graphql_schema, document, operation_name, variable_values, self.limits
+        )
+        if over:
+            return None, operation, over
+        return document, operation, []
+
     def execute_sync(
         self,
         query: str | None,
@@ -72,19 +115,51 @@ class ModelSchema(BaseSchema):
         operation_extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
         """Run one request in the context's unit of work (`RequestContext`)."""
-        if not query:
-            raise MissingQueryError
-        document, problems = self._documents(query)
-        if document is None or problems:
-            return ExecutionResult(data=None, errors=list(problems))
-        try:
-            operation = get_operation_type(document, operation_name)
-        except RuntimeError as exc:
-            raise CannotGetOperationTypeError(operation_name) from exc
+        if (
+            isinstance(context_value, RequestContext)
+            and isinstance(context_value.schema, ModelSchema)
+            and context_value.schema is not self
+        ):  # the model was upgraded: run on the schema the request started with
+            return context_value.schema.execute_sync(
+                query,
+                variable_values,
+                context_value,
+                root_value,
+                operation_name,
+                allowed_operation_types,
+                operation_extensions,
+            )
+        observed = current_request.get()
+        if observed is not None:
+            observed.operation = operation_name or _operation_name(query)
+        result = self._execute(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            allowed_operation_types,
+        )
+        if observed is not None and result.errors:
+            observed.errors += len(result.errors)
+        return result
+
+    def _execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None,
+        context_value: Any | None,
+        root_value: Any | None,
+        operation_name: str | None,
+        allowed_operation_types: Iterable[OperationType] | None,
+    ) -> ExecutionResult:
+        document, operation, problems = self.prepare(query, variable_values, operation_name)
+        if document is None or operation is None:
+            return ExecutionResult(data=None, errors=problems)
         if allowed_operation_types is not None and operation not in set(allowed_operation_types):
             raise InvalidOperationTypeError(operation)
         if operation is OperationType.SUBSCRIPTION:
-            return ExecutionResult(data=None, errors=[_no_subscriptions()])
+            return ExecutionResult(data=None, errors=[_websocket_only()])
         if not isinstance(context_value, RequestContext):
             raise TypeError("execute needs a RequestContext as context_value")
         try:
@@ -140,7 +215,7 @@ class ModelSchema(BaseSchema):
         operation_name: str | None = None,
         operation_extensions: dict[str, Any] | None = None,
     ) -> AsyncGenerator[PreExecutionError | ExecutionResult, None]:
-        return _refused()
+        return await self.stream(query, variable_values, context_value, root_value, operation_name)
 
     async def stream(
         self,
@@ -152,7 +227,73 @@ class ModelSchema(BaseSchema):
         operation_extensions: dict[str, Any] | None = None,
         allowed_operation_types: Iterable[OperationType] | None = None,
     ) -> AsyncGenerator[Any, None]:
-        return _refused()
+        """An operation over a websocket (graphql-transport-ws): a subscription streams one
+        result per event; a query or mutation gives one result. `context_value` is the
+        connection's context; each operation and each event gets a fork of it."""
+        if not isinstance(context_value, RequestContext):
+            raise TypeError("stream needs a RequestContext as context_value")
+        schema = context_value.schema if isinstance(context_value.schema, ModelSchema) else self
+        return schema._stream(query, variable_values, context_value, operation_name)
+
+    async def _stream(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None,
+        connection: RequestContext,
+        operation_name: str | None,
+    ) -> AsyncGenerator[Any, None]:
+        try:
+            document, operation, problems = self.prepare(query, variable_values, operation_name)
+        except MissingQueryError:
+            problems, document, operation = [GraphQLError("no query")], None, None
+        if document is None or operation is None:
+            yield PreExecutionError(data=None, errors=problems)
+            return
+        if operation is not OperationType.SUBSCRIPTION:
+            run = partial(
+                self._execute,
+                query,
+                variable_values,
+                connection.fork(),
+                None,
+                operation_name,
+                None,
+            )
+            yield await anyio.to_thread.run_sync(run)
+            return
+        context = connection.fork()
+        try:
+            subscription = await anyio.to_thread.run_sync(
+                partial(
+                    _subscriptions.prepare,
+                    self.graphql_schema,
+                    document,
+                    operation_name,
+                    variable_values,
+                    self.subscription_fields,
+                    context,
+                )
+            )
+        except (PermissionDenied, GraphQLError) as exc:
+            yield PreExecutionError(data=None, errors=[_subscriptions.refused(exc)])
+            return
+        except ValidationError as exc:
+            error = GraphQLError(
+                exc.message,
+                extensions={"code": "INVALID", "fieldErrors": [e.as_dict() for e in exc.errors]},
+            )
+            yield PreExecutionError(data=None, errors=[error])
+            return
+        async for result in _subscriptions.events(
+            self.graphql_schema,
+            document,
+            operation_name,
+            variable_values,
+            subscription,
+            context,
+            lambda r: ExecutionResult(data=r.data, errors=r.errors),
+        ):
+            yield result
 
     # ------------------------------------------------------------------ introspection
     def get_type_by_name(self, name: str) -> None:
@@ -172,20 +313,44 @@ class ModelSchema(BaseSchema):
             document = parse(query)
         except GraphQLError as error:
             return None, (error,)
-        return document, tuple(validate(self.graphql_schema, document))
+        return document, tuple(validate(self.graphql_schema, document, self._rules))
 
 
-def build_schema(model: CompiledModel, storage: Storage | None = None) -> ModelSchema:
-    """The GraphQL API of `model`: types, queries, aggregates and mutations. Pass the
-    repository's `storage` to save deriving the table mapping a second time."""
+def build_schema(
+    model: CompiledModel,
+    storage: Storage | None = None,
+    *,
+    policy: Policy | None = None,
+    limits: Limits | None = None,
+) -> ModelSchema:
+    """The GraphQL API of `model`: types, queries, aggregates, mutations, subscriptions. Pass
+    the repository's `storage` to save deriving the table mapping a second time; with a
+    `policy`, fields some role may not see are nullable (hidden values resolve to null)."""
     started = time.perf_counter()
-    graphql_schema = SchemaBuilder(model, storage).build()
-    return ModelSchema(model, graphql_schema, (time.perf_counter() - started) * 1000)
+    builder = SchemaBuilder(model, storage, policy)
+    graphql_schema = builder.build()
+    return ModelSchema(
+        model,
+        graphql_schema,
+        (time.perf_counter() - started) * 1000,
+        builder.subscription_fields,
+        limits,
+    )
 
 
-async def _refused() -> AsyncGenerator[PreExecutionError | ExecutionResult, None]:
-    yield PreExecutionError(data=None, errors=[_no_subscriptions()])
+def _websocket_only() -> GraphQLError:
+    return GraphQLError(
+        "subscriptions run over a websocket (graphql-transport-ws) at this endpoint",
+        extensions={"code": "NOT_SUPPORTED"},
+    )
 
 
-def _no_subscriptions() -> GraphQLError:
-    return GraphQLError("subscriptions are not available yet", extensions={"code": "NOT_SUPPORTED"})
+def _operation_name(query: str | None) -> str | None:
+    """The name of the first operation, cheaply (for logs and metrics only)."""
+    if not query:
+        return None
+    found = _OPERATION.search(query)
+    return found.group(2) if found else None
+
+
+_OPERATION = re.compile(r"\b(query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)")

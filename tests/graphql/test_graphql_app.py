@@ -1,5 +1,5 @@
-"""Serving: the Starlette app (GraphiQL, tenant header, health, ready), the SDL export and the
-`meshkit graphql sdl` command."""
+"""Serving: the Starlette app in dev mode (GraphiQL, tenant header, health, ready), the SDL
+export and the `meshkit graphql sdl` command."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from meshkit.apps.cli import app as cli
 from meshkit.ck import CompiledModel
 from meshkit.runtime import Repository
-from meshkit.runtime.graphql import ModelSchema, create_app
+from meshkit.runtime.graphql import ApiSettings, ModelSchema, create_app
 
 COUNT = {"query": "{ energyCommunities { totalCount } }"}
 CREATE = {
@@ -33,7 +33,8 @@ CREATE = {
 
 @pytest.fixture
 def http(ec_model: CompiledModel, ec_repo: Repository) -> Iterator[TestClient]:
-    with TestClient(create_app(ec_model, ec_repo), raise_server_exceptions=False) as client:
+    app = create_app(ec_model, ec_repo, settings=ApiSettings(dev=True))
+    with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 
 
@@ -54,6 +55,14 @@ def test_graphql_over_http(http: TestClient, monkeypatch: pytest.MonkeyPatch) ->
         "/graphql", params={"query": 'mutation { eraseTariff(id: "x") { erasedIds } }'}
     )
     assert refused.status_code == 400  # no mutations over GET
+    # a query over the websocket; dev identity from the connection_init payload
+    with http.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        ws.send_json({"type": "connection_init", "payload": {"X-Meshkit-Tenant": "acme"}})
+        assert ws.receive_json()["type"] == "connection_ack"
+        ws.send_json({"id": "q", "type": "subscribe", "payload": COUNT})
+        message = ws.receive_json()
+        assert message["payload"]["data"]["energyCommunities"]["totalCount"] == 1
+        assert ws.receive_json() == {"id": "q", "type": "complete"}
     page = http.get("/graphql", headers={"Accept": "text/html"})
     assert page.status_code == 200
     assert "graphiql" in page.text.lower()
