@@ -1,0 +1,183 @@
+"""`EnergyCommunity.kpis(period)`: the community's key figures of a period.
+
+Computed from the daily sums of the community's own calculation (series
+`MeteringPoint.calculated`, the default) or of the grid operator's values (`energy`); the
+definitions and formulas are in docs/allocation.md ("Key figures").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated, Literal
+
+import polars as pl
+
+from meshkit.models.energy_community.allocation import MeterCode
+from meshkit.runtime.behaviours import Behaviour, CommandContext, command
+
+from .allocation import EnergyTotals, totals_of
+from .energy_data import (
+    CALCULATED_SERIES,
+    OPERATOR_SERIES,
+    daily,
+    find_all,
+    kwh,
+    participations,
+    store_of,
+)
+from .periods import Period
+
+Basis = Literal["calculated", "operator"]
+_SERIES: dict[str, str] = {"calculated": CALCULATED_SERIES, "operator": OPERATOR_SERIES}
+_PERCENT = Decimal("0.01")
+
+
+def percent(part: Decimal, whole: Decimal) -> Decimal | None:
+    """part / whole in percent, to two places (halves up); None when whole is 0."""
+    if whole == 0:
+        return None
+    return (part * 100 / whole).quantize(_PERCENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class MemberKpis:
+    """One member's (Participant's) figures of the period, over the metering points it brings in."""
+
+    participant: str  # entity id
+    member_number: str | None
+    name: str
+    consumption: Decimal  # 1.9.0 G.01
+    counted_consumption: Decimal  # 1.9.0 G.01T
+    received: Decimal  # G.03: energy received from the community
+    generation: Decimal  # 2.9.0 G.01
+    counted_generation: Decimal  # 2.9.0 G.01T
+    delivered: Decimal  # 2.9.0 G.01T − P.01T: generation that stayed in the community
+    share_of_received: Decimal | None  # received / the community's Σ G.03, %
+    share_of_delivered: Decimal | None  # delivered / the community's Σ delivered, %
+    self_sufficiency: Decimal | None  # received / counted_consumption, %
+
+
+@dataclass(frozen=True)
+class KpiReport:
+    """A community's key figures of a period (percentages to two places, None when their
+    denominator is 0)."""
+
+    community: str  # EC number
+    first_day: date
+    last_day: date
+    basis: str  # calculated (the community's own allocation) or operator (the DSO's values)
+    totals: EnergyTotals
+    self_consumption_rate: Decimal | None  # Σ G.03 / Σ 2.9.0 G.01T
+    self_sufficiency: Decimal | None  # Σ G.03 / Σ 1.9.0 G.01T (autarky)
+    community_share: Decimal | None  # Σ G.03 / Σ 1.9.0 G.01: share of measured consumption
+    surplus: Decimal  # Σ P.01T, kWh
+    surplus_rate: Decimal | None  # Σ P.01T / Σ 2.9.0 G.01T
+    active_participants: int  # members with a participation that counts on a day of the period
+    members: tuple[MemberKpis, ...]
+
+
+class CommunityKpis(Behaviour):
+    """Key figures of a community (bound to EnergyCommunity)."""
+
+    @command
+    def kpis(
+        self,
+        ctx: CommandContext,
+        period: Annotated[date, "first day of the period (a month, unless last_day is given)"],
+        last_day: Annotated[date | None, "last day included; default: the end of the month"] = None,
+        basis: Annotated[
+            Basis, "calculated (own allocation) or operator (DSO values)"
+        ] = "calculated",
+    ) -> KpiReport:
+        """Self-consumption rate, self-sufficiency, community share of consumption, surplus,
+        per-member shares and the number of active participants of a period."""
+        uow, community = ctx.uow, ctx.entity
+        span = Period.of(period, last_day)
+        members = participations(uow, community, span)
+        values = daily(
+            uow, store_of(uow), _SERIES[basis], members.ec_number, span, members.time_zone
+        )
+        totals = totals_of(values)
+        delivered_total = totals.counted_generation - totals.surplus
+        per_member = _per_member(values, members.frame)
+        people = {
+            p["id"]: p
+            for p in find_all(
+                uow, "Participant", {"attr": "community", "value": str(community["id"])}
+            )
+        }
+        rows = []
+        for participant in sorted(set(members.frame["participant"].to_list())):
+            sums = per_member.get(participant, {})
+            mine = EnergyTotals(
+                consumption=kwh(sums.get(MeterCode.CONSUMPTION.value)),
+                counted_consumption=kwh(sums.get(MeterCode.CONSUMPTION_COUNTED.value)),
+                generation=kwh(sums.get(MeterCode.GENERATION.value)),
+                counted_generation=kwh(sums.get(MeterCode.GENERATION_COUNTED.value)),
+                shared=kwh(sums.get(MeterCode.COVERED.value)),
+                surplus=kwh(sums.get(MeterCode.SURPLUS.value)),
+            )
+            delivered = mine.counted_generation - mine.surplus
+            person = people.get(participant, {})
+            rows.append(
+                MemberKpis(
+                    participant=participant,
+                    member_number=person.get("member_number"),
+                    name=_name(person),
+                    consumption=mine.consumption,
+                    counted_consumption=mine.counted_consumption,
+                    received=mine.shared,
+                    generation=mine.generation,
+                    counted_generation=mine.counted_generation,
+                    delivered=delivered,
+                    share_of_received=percent(mine.shared, totals.shared),
+                    share_of_delivered=percent(delivered, delivered_total),
+                    self_sufficiency=percent(mine.shared, mine.counted_consumption),
+                )
+            )
+        rows.sort(key=lambda m: (m.member_number or "", m.name, m.participant))
+        return KpiReport(
+            community=members.ec_number,
+            first_day=span.first,
+            last_day=span.last,
+            basis=basis,
+            totals=totals,
+            self_consumption_rate=percent(totals.shared, totals.counted_generation),
+            self_sufficiency=percent(totals.shared, totals.counted_consumption),
+            community_share=percent(totals.shared, totals.consumption),
+            surplus=totals.surplus,
+            surplus_rate=percent(totals.surplus, totals.counted_generation),
+            active_participants=len(rows),
+            members=tuple(rows),
+        )
+
+
+def _per_member(values: pl.DataFrame, frame: pl.DataFrame) -> dict[str, dict[str, object]]:
+    """Σ value per participant and meter code: each day's values go to the member whose
+    participation of that metering point counts on that day (a point may change hands)."""
+    attributed = (
+        values.join(
+            frame.select("metering_point", "participant", "valid_from", "valid_to"),
+            on="metering_point",
+        )
+        .filter(
+            (pl.col("day") >= pl.col("valid_from"))
+            & (pl.col("valid_to").is_null() | (pl.col("day") <= pl.col("valid_to")))
+        )
+        .group_by("participant", "meter_code")
+        .agg(pl.col("value").sum())
+    )
+    result: dict[str, dict[str, object]] = {}
+    for participant, code, value in attributed.iter_rows():
+        result.setdefault(participant, {})[code] = value
+    return result
+
+
+def _name(person: dict[str, object] | object) -> str:
+    if not isinstance(person, dict):
+        return ""
+    if person.get("company_name"):
+        return str(person["company_name"])
+    return " ".join(str(person[k]) for k in ("first_name", "last_name") if person.get(k))
