@@ -7,11 +7,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SRC    := ck runtime models adapters apps
 
-.PHONY: demo test lint format typecheck pytest venv clean help
+.PHONY: demo test lint format typecheck pytest venv clean help web web-test node
 
 help:
 	@echo "make demo   set up, load the model library and run the demo community"
-	@echo "make test   set up, then ruff (lint + format check), mypy and pytest"
+	@echo "make test   set up, then ruff (lint + format check), mypy, pytest and the web apps' checks"
+	@echo "make web    install the web apps' packages and build them (apps/web/dist)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "meshkit needs Python 3.11 or newer (found " + sys.version.split()[0] + "); set PYTHON=python3.11")'
@@ -25,7 +26,7 @@ $(STAMP): $(BIN)/python pyproject.toml setup.py
 
 venv: $(STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) web
 	$(BIN)/meshkit demo
 
 # mypy derives module names from folders; a link tree gives it meshkit.<folder> names.
@@ -48,7 +49,45 @@ typecheck: $(STAMP) .typecheck/meshkit
 pytest: $(STAMP)
 	$(BIN)/python -m pytest
 
-test: lint typecheck pytest
+test: lint typecheck pytest web-test
+
+# --- the web apps (apps/web, docs/apps.md): Node.js 18.18+ and npm ---------------------------
+WEB         := apps/web
+WEB_MODULES := $(WEB)/node_modules/.installed
+WEB_BUILT   := $(WEB)/dist/.built
+WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/app $(WEB)/portal -type f 2>/dev/null) \
+               $(WEB)/vite.config.ts $(WEB)/tsconfig.json
+SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Node.js from the system's package manager when there is none (Debian/Ubuntu: apt-get).
+node:
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "npm not found: installing nodejs and npm with apt-get"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
+
+# `npm ci` only when the lock file (or package.json) changed.
+$(WEB_MODULES): $(WEB)/package.json $(WEB)/package-lock.json
+	@$(MAKE) --no-print-directory node
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Build only when the packages, the sources or the model changed. The model's schema goes into
+# the management app (dist/app/schema.graphql) for servers that refuse introspection.
+WEB_MODEL   := $(shell find models -name '*.yaml' 2>/dev/null)
+
+$(WEB_BUILT): $(WEB_MODULES) $(WEB_SOURCES) $(WEB_MODEL) $(STAMP)
+	$(BIN)/meshkit graphql sdl > $(WEB)/node_modules/.schema.graphql
+	cd $(WEB) && MESHKIT_SCHEMA_SDL=node_modules/.schema.graphql npm run --silent build
+	@touch $@
+
+web: $(WEB_BUILT)
+
+# TypeScript type check and the vitest unit tests (no build, no browser needed); the tests also
+# check every generated query against the real schema, printed by `meshkit graphql sdl`.
+web-test: $(WEB_MODULES) $(STAMP)
+	$(BIN)/meshkit graphql sdl > $(WEB)/node_modules/.schema.graphql
+	cd $(WEB) && npx --no-install tsc --noEmit
+	cd $(WEB) && MESHKIT_SCHEMA_SDL=node_modules/.schema.graphql npx --no-install vitest run
 
 clean:
 	rm -rf $(VENV) .typecheck .mypy_cache .pytest_cache .ruff_cache

@@ -162,6 +162,7 @@ def serve(
     """Serve the GraphQL API of the model on the database (authenticated, policy-checked)."""
     import uvicorn  # the server is needed here only; keep `meshkit --help` fast
 
+    from meshkit.apps.web.static import web_routes
     from meshkit.runtime.auth import (
         ApiKeys,
         Authenticator,
@@ -239,6 +240,8 @@ def serve(
         sessions=sessions,
         settings=settings,
     )
+    # The management app (/app/) and the participant portal (/portal/), built by `make web`.
+    app.router.routes.extend(web_routes())
     if dev:
         err.print("[red bold]INSECURE --dev mode[/red bold]: identity comes from request headers")
     build_ms = app.state.schema.build_ms

@@ -1,0 +1,30 @@
+/**
+ * Which member the portal shows: the signed-in member (`viewer.participantId`). In development
+ * mode (`meshkit serve --dev`) there is no sign-in; the portal then lets you pick a member and
+ * sends X-Meshkit-Roles: member and X-Meshkit-Participant: <id>, so the server's policy scopes
+ * every read exactly as it will for a signed-in member — the portal never filters by itself.
+ */
+import { devHeaders, devIdentity, setDevIdentity } from "../lib/auth";
+
+export function chooseDevMember(id: string | null): void {
+  setDevIdentity({ ...devIdentity(), roles: "member", participant: id ?? "" });
+}
+
+/** Headers for the dev-mode member picker: it lists members, which only staff may. */
+export function pickerHeaders(): Record<string, string> {
+  return devHeaders({ ...devIdentity(), roles: "staff", participant: "" });
+}
+
+export interface MemberName {
+  __typename: string;
+  memberNumber: string;
+  firstName?: string | null;
+  lastName?: string | null;
+  companyName?: string | null;
+}
+
+export function memberName(m: MemberName): string {
+  if (m.companyName) return m.companyName;
+  const name = [m.firstName, m.lastName].filter(Boolean).join(" ");
+  return name || m.memberNumber;
+}
