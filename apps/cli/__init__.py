@@ -8,6 +8,7 @@ from meshkit.apps.cli import ck as ck_commands
 from meshkit.apps.cli import data as data_commands
 from meshkit.apps.cli import db as db_commands
 from meshkit.apps.cli import demo as demo_commands
+from meshkit.apps.cli import eda as eda_commands
 from meshkit.apps.cli import energy as energy_commands
 from meshkit.apps.cli import graphql as graphql_commands
 from meshkit.apps.cli import importer as importer_commands
@@ -24,6 +25,7 @@ app.add_typer(ck_commands.app, name="ck")
 app.add_typer(data_commands.app, name="data")
 app.add_typer(db_commands.app, name="db")
 app.command("demo")(demo_commands.demo)
+app.add_typer(eda_commands.app, name="eda")
 app.add_typer(energy_commands.app, name="energy")
 app.add_typer(importer_commands.import_app, name="import")
 app.add_typer(importer_commands.export_app, name="export")

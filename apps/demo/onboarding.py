@@ -1,9 +1,11 @@
 """Demo step: every participation joins its community through the grid-operator simulator.
 
 Per participation: ANFORDERUNG_ECON out (EC_REQ_ONL, CMRequest); ANTWORT_ECON (99),
-ZUSTIMMUNG_ECON (175, with the consent id) and ABSCHLUSS_ECON (ECMPList) in. Each process and
-message is recorded (EdaProcess, EdaMessage); the participation gets its consent and becomes
-active with ABSCHLUSS_ECON, or rejected with an ABLEHNUNG_ECON.
+ZUSTIMMUNG_ECON (175, with the consent id) and ABSCHLUSS_ECON (ECMPList) in. Everything goes
+through the EDA message store (meshkit.adapters.eda.processing): the request is stored, then
+sent by `send_due`; answers and gateway statuses are stored raw by `receive` and processed by
+`process_pending`, whose state machine moves the EdaProcess on and updates the participation
+(consent, then active with the factor and dates of ABSCHLUSS_ECON).
 """
 
 from __future__ import annotations
@@ -16,28 +18,24 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from meshkit.adapters.eda.processing import process_pending, receive, send_due, store_outbound
 from meshkit.adapters.eda.transport import (
     DsoSimulator,
-    InboundMessage,
     SimulatedCommunity,
     SimulatedMeteringPoint,
-    StatusEvent,
     outbound_message,
 )
 from meshkit.adapters.eda.xml import (
-    CMNotification,
     CMRequest,
     CMRequestDetails,
     DistributionModel,
     DocumentMode,
-    ECMPList,
     ECType,
     EnergyDirection,
     MessageHeader,
-    read_document,
 )
 from meshkit.apps.demo.context import VIENNA, DemoClock, DemoContext
-from meshkit.apps.demo.eda_records import record_message
+from meshkit.apps.demo.eda_records import eda_context
 from meshkit.runtime import Entity, Repository, UnitOfWork
 
 GRID_AREA = "UW Mistelbach"
@@ -129,13 +127,15 @@ def onboard(demo: DemoContext) -> OnboardingReport:
     repository, tenant = demo.repository, demo.tenant
     with repository.unit_of_work(tenant=tenant, actor="meshkit-demo") as uow:
         _request_all(demo, uow, report)
+    send_due(eda_context(demo), demo.simulator)
     demo.clock.now += timedelta(minutes=5)
-    with repository.unit_of_work(tenant=tenant, actor="meshkit-demo") as uow:
-        _process_answers(demo, uow, report)
+    _process_answers(demo, report)
     return report
 
 
 def _request_all(demo: DemoContext, uow: UnitOfWork, report: OnboardingReport) -> None:
+    """Store a join request per requested participation (sent afterwards by `send_due`)."""
+    ctx = eda_context(demo)
     communities = {c["id"]: c for c in _all(uow, "EnergyCommunity")}
     points = {p["id"]: p for p in _all(uow, "MeteringPoint")}
     requested = uow.find(
@@ -169,115 +169,41 @@ def _request_all(demo: DemoContext, uow: UnitOfWork, report: OnboardingReport) -
             ),
         )
         outbound = outbound_message(request, "01p20", validate=demo.validate, xsd_dir=demo.xsd_dir)
-        process = uow.create(
-            "EdaProcess",
-            {
-                "process_code": "ec_req_onl",
-                "conversation_id": outbound.envelope.conversation_id,
-                "process_state": "awaiting_response",
-                "initiator": "outbound",
-                "grid_operator_id": community["grid_operator_id"],
-                "process_date": participation["valid_from"],
-                "deadline": demo.clock.now + timedelta(days=14),
-                "community": community["id"],
-            },
-        )
-        uow.link("EdaProcess", process["id"], "metering_points", point["id"])
-        uow.link("EdaProcess", process["id"], "participations", participation["id"])
         # Stored before it is sent: a crash in between sends it again, never loses it.
-        record_message(
+        store_outbound(
+            ctx,
             uow,
-            demo.payloads,
-            outbound.envelope,
-            outbound.payload,
-            direction="outbound",
-            status="sent",
-            at=demo.clock.now,
-            process_id=process["id"],
+            outbound,
+            community=community["id"],
+            metering_points=[point["id"]],
+            participations=[participation["id"]],
+            process_date=participation["valid_from"],
         )
-        demo.simulator.send(outbound)
         report.requested += 1
         report.messages[outbound.envelope.message_code] += 1
 
 
-def _process_answers(demo: DemoContext, uow: UnitOfWork, report: OnboardingReport) -> None:
-    processes = {
-        p["conversation_id"]: p
-        for p in uow.find(
-            "EdaProcess", where={"attr": "process_code", "op": "eq", "value": "ec_req_onl"}
-        ).items
-    }
-    for delivery in demo.simulator.receive():
-        if isinstance(delivery, StatusEvent):
-            _gateway_status(uow, delivery)
-        else:
-            _answer(demo, uow, delivery, processes, report)
-        demo.simulator.acknowledge(delivery.delivery_id)
-
-
-def _gateway_status(uow: UnitOfWork, event: StatusEvent) -> None:
-    found = uow.find(
-        "EdaMessage", where={"attr": "message_id", "op": "eq", "value": event.message_id}
-    ).items
-    status = {"sent": "sent", "delivered": "delivered", "rejected": "rejected"}[event.status.value]
-    for message in found:
-        if message["status"] != status:
-            uow.update("EdaMessage", message["id"], {"status": status}, message["version"])
-
-
-def _answer(
-    demo: DemoContext,
-    uow: UnitOfWork,
-    delivery: InboundMessage,
-    processes: dict[str, Entity],
-    report: OnboardingReport,
-) -> None:
-    envelope = delivery.envelope
-    process = processes.get(envelope.conversation_id)
-    answer = read_document(delivery.payload, validate=demo.validate, xsd_dir=demo.xsd_dir)
-    codes: tuple[int, ...] = ()
-    if isinstance(answer, CMNotification):
-        codes = tuple(c for r in answer.responses for c in r.response_codes)
-    record_message(
-        uow,
-        demo.payloads,
-        envelope,
-        delivery.payload,
-        direction="inbound",
-        status="processed" if process is not None else "quarantined",
-        at=delivery.received_at,
-        process_id=None if process is None else process["id"],
-        response_codes=codes,
-    )
-    report.messages[envelope.message_code] += 1
-    if process is None:
-        return
-    participations = uow.links("EdaProcess", process["id"], "participations")
-    code = envelope.message_code
-    for link in participations:
-        participation = uow.get("Participation", link["id"])
-        changes: dict[str, Any] = {}
-        if code == "ZUSTIMMUNG_ECON" and isinstance(answer, CMNotification):
-            consent = next((r.consent_id for r in answer.responses if r.consent_id), None)
-            if consent is not None:
-                changes = {
-                    "status": "consent_pending",
-                    "consent": {"consent_id": consent, "given_at": delivery.received_at},
-                }
-        elif code == "ABSCHLUSS_ECON" and isinstance(answer, ECMPList):
-            changes = {"status": "active"}
-            report.active += 1
-        elif code.startswith(("ABLEHNUNG", "ABBRUCH")):
-            changes = {"status": "rejected"}
-            report.rejected.append(f"{code} {codes}")
-        if changes:
-            uow.update("Participation", participation["id"], changes, participation["version"])
-    state = {"ABSCHLUSS_ECON": "completed"}.get(code)
-    if code.startswith(("ABLEHNUNG", "ABBRUCH")):
-        state = "rejected"
-    if state is not None:
-        current = uow.get("EdaProcess", process["id"])
-        uow.update("EdaProcess", process["id"], {"process_state": state}, current["version"])
+def _process_answers(demo: DemoContext, report: OnboardingReport) -> None:
+    """Receive the gateway statuses and answers (stored raw), then process them."""
+    ctx = eda_context(demo)
+    received = receive(ctx, demo.simulator)
+    processed = process_pending(ctx)
+    if processed.quarantined:
+        raise ValueError(f"{processed.quarantined} answers were quarantined (meshkit eda inbox)")
+    with demo.repository.unit_of_work(tenant=demo.tenant, actor="meshkit-demo") as uow:
+        for message in uow.find(
+            "EdaMessage", where={"attr": "direction", "op": "eq", "value": "inbound"}, first=_ALL
+        ).items:
+            report.messages[message["message_code"]] += 1
+        active = {"attr": "status", "op": "eq", "value": "active"}
+        report.active = uow.count("Participation", active)
+        for process in uow.find(
+            "EdaProcess",
+            where={"attr": "process_state", "op": "in", "value": ["rejected", "cancelled"]},
+            first=_ALL,
+        ).items:
+            report.rejected.append(f"{process['conversation_id']} {process['process_state']}")
+    del received
 
 
 def onboarded_points(demo: DemoContext) -> Iterable[str]:
