@@ -14,6 +14,7 @@ import polars as pl
 
 from meshkit.ck.model import SeriesDef
 from meshkit.runtime.series.errors import SeriesError, SeriesInputError
+from meshkit.runtime.series.readings import READINGS_SCHEMA
 
 #: Values are exact decimals: NUMERIC(18,6) on PostgreSQL, value × 10^6 as BIGINT on SQLite.
 VALUE_PRECISION = 18
@@ -35,17 +36,6 @@ SERIES_SCHEMA: dict[str, pl.DataType] = {
     "start": TIME_DTYPE,  # interval start, tz-aware (any zone; stored as UTC)
     "value": VALUE_DTYPE,
     "quality": pl.String(),  # one of the series' qualities, if it declares any
-}
-
-#: The shared readings frame (meshkit.adapters.readings.READINGS_SCHEMA), same names and types.
-READINGS_SCHEMA: dict[str, pl.DataType] = {
-    "metering_point": pl.String(),
-    "meter_code": pl.String(),
-    "start": pl.Datetime("us", "UTC"),
-    "end": pl.Datetime("us", "UTC"),
-    "value": pl.Decimal(18, 6),
-    "unit": pl.String(),
-    "quality": pl.String(),
 }
 
 

@@ -62,7 +62,7 @@ def test_a_message_is_stored_raw_before_it_is_parsed(world: World) -> None:
     assert not stored.duplicate
     message = _message(world, stored.message)
     assert message["status"] == "received" and message["message_code"] == "DATEN_CRMSG"
-    assert str(message["payload"]).startswith("eda-content:")
+    assert str(message["payload"]).startswith("content:")
     assert payload_of(world.ctx, stored.message) == payload
     assert _work(world, stored.message).state == "pending"
     # nothing in the series store yet: parsing is the processor's job

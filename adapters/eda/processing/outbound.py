@@ -22,8 +22,9 @@ import sqlalchemy as sa
 
 from meshkit.adapters.eda.processing import tables as t
 from meshkit.adapters.eda.processing.context import EdaContext
-from meshkit.adapters.eda.processing.store import error, fail_process, read_content
+from meshkit.adapters.eda.processing.store import error, fail_process
 from meshkit.adapters.eda.transport import OutboundMessage, Transport, read_envelope
+from meshkit.runtime.content import read_content
 
 log = logging.getLogger(__name__)
 

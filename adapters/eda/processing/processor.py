@@ -32,8 +32,6 @@ from meshkit.adapters.eda.processing.store import (
     advance,
     error,
     find_process,
-    keep_content,
-    read_content,
     start_process,
     store_outbound,
     work_row,
@@ -55,6 +53,7 @@ from meshkit.adapters.eda.xml import (
 from meshkit.adapters.eda.xml import EdaMessage as Document
 from meshkit.adapters.readings import ReadingsSchemaError
 from meshkit.runtime import RepositoryError, UnitOfWork
+from meshkit.runtime.content import CONTENT_PREFIX, keep_content, read_content
 from meshkit.runtime.series import SeriesError
 
 log = logging.getLogger(__name__)
@@ -283,7 +282,7 @@ def replay(ctx: EdaContext, message: str, corrected: bytes | None = None) -> str
                 uow, corrected, ctx.now(), "application/xml", f"correction of {row.content}"
             )
             values["content"] = content_id
-            changes["payload"] = t.CONTENT_PREFIX + content_id
+            changes["payload"] = CONTENT_PREFIX + content_id
             for name, value in (
                 ("message_code", envelope.message_code),
                 ("conversation_id", envelope.conversation_id),

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,6 +43,7 @@ from meshkit.adapters.eda.transport import (
 )
 from meshkit.adapters.eda.xml import EdaXmlError, document_schema
 from meshkit.runtime import RepositoryError, UnitOfWork
+from meshkit.runtime.content import CONTENT_PREFIX, keep_content, read_content
 
 log = logging.getLogger(__name__)
 
@@ -69,35 +69,6 @@ def error(code: str, message: str, path: str | None = None) -> dict[str, Any]:
 
 
 # -- content -----------------------------------------------------------------------------------
-
-
-def keep_content(
-    uow: UnitOfWork, payload: bytes, now: datetime, media_type: str, note: str | None = None
-) -> str:
-    """Store `payload`; its content id."""
-    content_id = uuid.uuid4().hex
-    uow.connection.execute(
-        t.content.insert().values(
-            tenant=uow.tenant,
-            id=content_id,
-            sha256=hashlib.sha256(payload).hexdigest(),
-            size=len(payload),
-            media_type=media_type,
-            payload=payload,
-            created_at=now,
-            note=note,
-        )
-    )
-    return content_id
-
-
-def read_content(connection: sa.Connection, tenant: str, content_id: str) -> bytes:
-    payload = connection.execute(
-        sa.select(t.content.c.payload).where(
-            t.content.c.tenant == tenant, t.content.c.id == content_id
-        )
-    ).scalar_one()
-    return bytes(payload)
 
 
 def payload_of(ctx: EdaContext, message: str) -> bytes:
@@ -249,7 +220,7 @@ def _create_inbound(
         "status": "received",
         "received_at": at,
         "transport": (transport or ctx.config.transport_name)[:50],
-        "payload": t.CONTENT_PREFIX + content_id,
+        "payload": CONTENT_PREFIX + content_id,
         "payload_media_type": "application/xml",
     }
     if sender:
@@ -332,7 +303,7 @@ def store_outbound(
     }
     if schema_name and schema_version:
         values["schema_name"], values["schema_version"] = schema_name, schema_version
-    values["payload"] = t.CONTENT_PREFIX + content_id
+    values["payload"] = CONTENT_PREFIX + content_id
     entity = str(uow.create("EdaMessage", values)["id"])
     uow.connection.execute(
         t.work.insert().values(

@@ -1,7 +1,7 @@
 """The processing tables beside the model's EdaMessage/EdaProcess entities.
 
-- `meshkit_eda_content`: raw payloads (bytes), one row per stored version of a document; the
-  EdaMessage's binary `payload` attribute holds `eda-content:<id>`.
+- raw payloads live in the runtime's content store (`meshkit.runtime.content`); the
+  EdaMessage's binary `payload` attribute holds `content:<id>`.
 - `meshkit_eda_work`: per message, what the processing machinery needs and the model has no
   attribute for: the queue state, the processing counter (exactly-once proof), duplicates seen,
   send attempts and the next attempt (backoff).
@@ -18,26 +18,11 @@ import time
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from meshkit.runtime.content import create_content_tables
 from meshkit.runtime.storage.tables import TENANT_LENGTH
 from meshkit.runtime.storage.types import UtcDateTime
 
-CONTENT_PREFIX = "eda-content:"
-
 metadata = sa.MetaData()
-
-content = sa.Table(
-    "meshkit_eda_content",
-    metadata,
-    sa.Column("tenant", sa.String(TENANT_LENGTH), nullable=False),
-    sa.Column("id", sa.String(40), nullable=False),
-    sa.Column("sha256", sa.String(64), nullable=False),
-    sa.Column("size", sa.Integer(), nullable=False),
-    sa.Column("media_type", sa.String(100), nullable=False),
-    sa.Column("payload", sa.LargeBinary(), nullable=False),
-    sa.Column("created_at", UtcDateTime(), nullable=False),
-    sa.Column("note", sa.Text()),
-    sa.PrimaryKeyConstraint("tenant", "id", name="pk_meshkit_eda_content"),
-)
 
 work = sa.Table(
     "meshkit_eda_work",
@@ -96,5 +81,6 @@ def next_seq() -> int:
 
 
 def create_processing_tables(engine: Engine) -> None:
-    """Create the three tables where missing (idempotent)."""
+    """Create the processing tables and the runtime's content table where missing (idempotent)."""
+    create_content_tables(engine)
     metadata.create_all(engine)

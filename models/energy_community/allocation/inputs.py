@@ -32,7 +32,7 @@ from datetime import timedelta
 
 import polars as pl
 
-from meshkit.adapters.readings import check_readings
+from meshkit.runtime.series.readings import check_readings
 
 from .errors import SHOWN_ROWS, AllocationInputError
 from .meter_codes import MeterCode

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from meshkit.adapters.readings import check_readings
+from meshkit.runtime.series.readings import check_readings
 
 from .inputs import QUALITY_RANK, QUARTER_HOUR
 from .meter_codes import MeterCode
@@ -29,7 +29,7 @@ def to_readings(allocated: pl.LazyFrame, *, named_communities: bool) -> pl.DataF
 
     Rows are sorted by community, metering point, meter code and start. With `named_communities`
     the frame starts with a `community` column; otherwise it is exactly the readings frame
-    (`meshkit.adapters.readings`).
+    (`meshkit.runtime.series.readings`).
     """
     producer = pl.col("producer")
     consumer_rows = (
