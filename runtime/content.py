@@ -24,19 +24,24 @@ CONTENT_PREFIX = "content:"
 
 metadata = sa.MetaData()
 
-content = sa.Table(
-    "meshkit_content",
-    metadata,
-    sa.Column("tenant", sa.String(TENANT_LENGTH), nullable=False),
-    sa.Column("id", sa.String(40), nullable=False),
-    sa.Column("sha256", sa.String(64), nullable=False),
-    sa.Column("size", sa.Integer(), nullable=False),
-    sa.Column("media_type", sa.String(100), nullable=False),
-    sa.Column("payload", sa.LargeBinary(), nullable=False),
-    sa.Column("created_at", UtcDateTime(), nullable=False),
-    sa.Column("note", sa.Text()),
-    sa.PrimaryKeyConstraint("tenant", "id", name="pk_meshkit_content"),
-)
+def add_content_table(metadata: sa.MetaData) -> sa.Table:
+    """Define `meshkit_content` on `metadata` (migrations add it to a deployment's tables)."""
+    return sa.Table(
+        "meshkit_content",
+        metadata,
+        sa.Column("tenant", sa.String(TENANT_LENGTH), nullable=False),
+        sa.Column("id", sa.String(40), nullable=False),
+        sa.Column("sha256", sa.String(64), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("media_type", sa.String(100), nullable=False),
+        sa.Column("payload", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.Column("note", sa.Text()),
+        sa.PrimaryKeyConstraint("tenant", "id", name="pk_meshkit_content"),
+    )
+
+
+content = add_content_table(metadata)
 
 
 def create_content_tables(engine: Engine) -> None:

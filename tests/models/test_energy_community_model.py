@@ -54,7 +54,7 @@ def problem(model: CompiledModel, attr: Attribute, value: Any) -> str | None:
 def test_compiles_against_system_with_behaviours_package(model: CompiledModel) -> None:
     info = model.models["energy_community"]
     assert model.root == "energy_community"
-    assert info.version == "1.1.0"
+    assert info.version == "1.2.0"
     assert info.resolved["system"].startswith("1.")
     assert info.behaviours == "meshkit.models.energy_community.behaviours"
     importlib.import_module(info.behaviours)  # the named package exists
