@@ -24,6 +24,7 @@ CONTENT_PREFIX = "content:"
 
 metadata = sa.MetaData()
 
+
 def add_content_table(metadata: sa.MetaData) -> sa.Table:
     """Define `meshkit_content` on `metadata` (migrations add it to a deployment's tables)."""
     return sa.Table(
