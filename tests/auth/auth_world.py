@@ -110,12 +110,14 @@ def seed(repo: Repository) -> dict[str, str]:
         participation("shared_a", "shared", "a", date(2024, 1, 1), None)
 
         def invoice(key: str, member: str, state: str, amount: str) -> None:
+            # Documents start as drafts; finalising is an update once the lines are in (the
+            # billing rules number final documents and freeze their lines).
             doc = uow.create(
                 "Invoice",
                 {
                     "community": community["id"],
                     "recipient": ids[member],
-                    "document_state": state,
+                    "document_state": "draft",
                     "issue_date": date(2024, 2, 1),
                 },
             )
@@ -137,6 +139,8 @@ def seed(repo: Repository) -> dict[str, str]:
                     "metering_point": ids[f"point_{member}"],
                 },
             )["id"]
+            if state != "draft":
+                uow.update("Invoice", doc["id"], {"document_state": state}, doc["version"])
 
         invoice("invoice_a", "a", "final", "10.00")
         invoice("draft_a", "a", "draft", "5.00")

@@ -132,15 +132,19 @@ def seed(repo: Repository) -> dict[str, str]:
             ids[key] = uow.create("Participation", values)["id"]
         invoices = (("invoice_a", "a", "final"), ("draft_a", "a", "draft"))
         for key, member, state in (*invoices, ("invoice_b", "b", "final")):
-            ids[key] = uow.create(
+            # Documents start as drafts; finalising is an update (the billing rules number them).
+            draft = uow.create(
                 "Invoice",
                 {
                     "community": community["id"],
                     "recipient": ids[member],
-                    "document_state": state,
+                    "document_state": "draft",
                     "issue_date": date(2024, 2, 1),
                 },
-            )["id"]
+            )
+            if state != "draft":
+                uow.update("Invoice", draft["id"], {"document_state": state}, draft["version"])
+            ids[key] = draft["id"]
         ids["payment_b"] = uow.create(
             "Payment",
             {
