@@ -19,7 +19,7 @@ step can derive database migrations from them.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
@@ -307,6 +307,31 @@ class _Differ:
     def _own(self, table: Mapping[str, Any]) -> dict[str, Any]:
         return {q: e for q, e in table.items() if q.split("/", 1)[0] == self.root}
 
+    def _pairs(
+        self,
+        kind: ElementKind,
+        old_table: Mapping[str, Any],
+        new_table: Mapping[str, Any],
+        *,
+        removed: str,
+        added: Callable[[Any], tuple[Bump, str]],
+        compare: Callable[[Any, Any], None],
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Removal is major, an addition as `added` says, a kept element is `compare`d.
+
+        Returns the root model's own elements of both versions.
+        """
+        old_own, new_own = self._own(old_table), self._own(new_table)
+        for qid in sorted({*old_own, *new_own}):
+            if qid not in new_own:
+                self.emit(Bump.MAJOR, kind, Action.REMOVED, qid, old=old_own[qid], reason=removed)
+            elif qid not in old_own:
+                bump, reason = added(new_own[qid])
+                self.emit(bump, kind, Action.ADDED, qid, new=new_own[qid], reason=reason)
+            else:
+                compare(old_own[qid], new_own[qid])
+        return old_own, new_own
+
     # ------------------------------------------------------------------ model and dependencies
     def _model(self) -> None:
         root = self.root
@@ -382,28 +407,14 @@ class _Differ:
 
     # ------------------------------------------------------------------ enums
     def _enums(self) -> None:
-        old_own, new_own = self._own(self.old.enums), self._own(self.new.enums)
-        for qid in sorted({*old_own, *new_own}):
-            if qid not in new_own:
-                self.emit(
-                    Bump.MAJOR,
-                    ElementKind.ENUM,
-                    Action.REMOVED,
-                    qid,
-                    old=old_own[qid],
-                    reason=_MAJOR_REMOVED,
-                )
-            elif qid not in old_own:
-                self.emit(
-                    Bump.MINOR,
-                    ElementKind.ENUM,
-                    Action.ADDED,
-                    qid,
-                    new=new_own[qid],
-                    reason="a new enum",
-                )
-            else:
-                self._enum(old_own[qid], new_own[qid])
+        old_own, new_own = self._pairs(
+            ElementKind.ENUM,
+            self.old.enums,
+            self.new.enums,
+            removed=_MAJOR_REMOVED,
+            added=lambda _: (Bump.MINOR, "a new enum"),
+            compare=self._enum,
+        )
         # values this model adds to enums of other models (enum_extensions)
         for qid in sorted({*self.old.enums, *self.new.enums} - {*old_own, *new_own}):
             if qid in self.old.enums and qid in self.new.enums:
@@ -490,28 +501,14 @@ class _Differ:
 
     # ------------------------------------------------------------------ records
     def _records(self) -> None:
-        old_own, new_own = self._own(self.old.records), self._own(self.new.records)
-        for qid in sorted({*old_own, *new_own}):
-            if qid not in new_own:
-                self.emit(
-                    Bump.MAJOR,
-                    ElementKind.RECORD,
-                    Action.REMOVED,
-                    qid,
-                    old=old_own[qid],
-                    reason=_MAJOR_REMOVED,
-                )
-            elif qid not in old_own:
-                self.emit(
-                    Bump.MINOR,
-                    ElementKind.RECORD,
-                    Action.ADDED,
-                    qid,
-                    new=new_own[qid],
-                    reason="a new record",
-                )
-            else:
-                self._record(old_own[qid], new_own[qid])
+        self._pairs(
+            ElementKind.RECORD,
+            self.old.records,
+            self.new.records,
+            removed=_MAJOR_REMOVED,
+            added=lambda _: (Bump.MINOR, "a new record"),
+            compare=self._record,
+        )
 
     def _record(self, old: RecordDef, new: RecordDef) -> None:
         kind, qid = ElementKind.RECORD, new.qid
@@ -532,29 +529,14 @@ class _Differ:
     # ------------------------------------------------------------------ shared attributes
     def _shared_attributes(self) -> None:
         kind = ElementKind.SHARED_ATTRIBUTE
-        old_own = self._own(self.old.shared_attributes)
-        new_own = self._own(self.new.shared_attributes)
-        for qid in sorted({*old_own, *new_own}):
-            if qid not in new_own:
-                self.emit(
-                    Bump.MAJOR,
-                    kind,
-                    Action.REMOVED,
-                    qid,
-                    old=old_own[qid],
-                    reason="models that 'use' it no longer compile",
-                )
-            elif qid not in old_own:
-                self.emit(
-                    Bump.MINOR,
-                    kind,
-                    Action.ADDED,
-                    qid,
-                    new=new_own[qid],
-                    reason="a new shared definition",
-                )
-            else:
-                self._attribute(kind, qid, None, old_own[qid], new_own[qid])
+        self._pairs(
+            kind,
+            self.old.shared_attributes,
+            self.new.shared_attributes,
+            removed="models that 'use' it no longer compile",
+            added=lambda _: (Bump.MINOR, "a new shared definition"),
+            compare=lambda old, new: self._attribute(kind, new.declared_in, None, old, new),
+        )
 
     # ------------------------------------------------------------------ attributes
     def _members(
@@ -713,28 +695,14 @@ class _Differ:
 
     # ------------------------------------------------------------------ classes
     def _classes(self) -> None:
-        old_own, new_own = self._own(self.old.classes), self._own(self.new.classes)
-        for qid in sorted({*old_own, *new_own}):
-            if qid not in new_own:
-                self.emit(
-                    Bump.MAJOR,
-                    ElementKind.CLASS,
-                    Action.REMOVED,
-                    qid,
-                    old=old_own[qid],
-                    reason=_MAJOR_REMOVED,
-                )
-            elif qid not in old_own:
-                self.emit(
-                    Bump.MINOR,
-                    ElementKind.CLASS,
-                    Action.ADDED,
-                    qid,
-                    new=new_own[qid],
-                    reason="a new class",
-                )
-            else:
-                self._class(old_own[qid], new_own[qid])
+        self._pairs(
+            ElementKind.CLASS,
+            self.old.classes,
+            self.new.classes,
+            removed=_MAJOR_REMOVED,
+            added=lambda _: (Bump.MINOR, "a new class"),
+            compare=self._class,
+        )
 
     def _class(self, old: ClassDef, new: ClassDef) -> None:
         kind, qid = ElementKind.CLASS, new.qid
@@ -1019,25 +987,14 @@ class _Differ:
 
     # ------------------------------------------------------------------ associations
     def _associations(self) -> None:
-        kind = ElementKind.ASSOCIATION
-        old_own = self._own(self.old.associations)
-        new_own = self._own(self.new.associations)
-        for qid in sorted({*old_own, *new_own}):
-            if qid not in new_own:
-                self.emit(
-                    Bump.MAJOR,
-                    kind,
-                    Action.REMOVED,
-                    qid,
-                    old=old_own[qid],
-                    reason="stored links are lost; navigation from both ends breaks",
-                )
-            elif qid not in old_own:
-                assoc: AssociationDef = new_own[qid]
-                bump, reason = self._new_association(assoc)
-                self.emit(bump, kind, Action.ADDED, qid, new=assoc, reason=reason)
-            else:
-                self._association(old_own[qid], new_own[qid])
+        self._pairs(
+            ElementKind.ASSOCIATION,
+            self.old.associations,
+            self.new.associations,
+            removed="stored links are lost; navigation from both ends breaks",
+            added=self._new_association,
+            compare=self._association,
+        )
 
     def _new_association(self, assoc: AssociationDef) -> tuple[Bump, str]:
         """Minor unless an end is required for instances that already exist."""
