@@ -5,8 +5,10 @@ reconciliation with the grid operator's values, the findings and the key figures
     meshkit energy reconcile RC100130 2026-03 --tolerance-kwh 0.1 --tolerance-percent 2
     meshkit energy findings RC100130 --state open --intervals
     meshkit energy kpis RC100130 2026-03-01..2026-03-15 --basis operator
+    meshkit energy generate data/synthetic.parquet --consumers 900 --producers 100 --days 365
 
-Each command calls the EnergyCommunity command of the same name (docs/allocation.md) in one
+`generate` writes synthetic values to a file (no database). Each other command calls the
+EnergyCommunity command of the same name (docs/allocation.md) in one
 unit of work on a migrated database (`meshkit db upgrade`); a refusal is one line on stderr
 and exit code 1.
 """
@@ -18,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -32,6 +35,7 @@ from meshkit.models.energy_community.behaviours.reconciliation import (
     ReconciliationSummary,
     Tolerance,
 )
+from meshkit.models.energy_community.synthetic import generate
 from meshkit.runtime import Entity, Repository, RepositoryError, UnitOfWork, create_engine
 from meshkit.runtime import default_sqlite_url as _default_url
 from meshkit.runtime.migrations import DatabaseMismatchError, check_database
@@ -374,3 +378,57 @@ def kpis_command(
             _pct(m.share_of_delivered),
         )
     out.print(members)
+
+
+_FORMATS = {".parquet": "parquet", ".csv": "csv"}
+
+
+@app.command("generate")
+def generate_command(
+    out_file: Annotated[
+        Path,
+        typer.Argument(
+            help="The file to write: .parquet or .csv (a readings frame).", show_default=False
+        ),
+    ],
+    consumers: Annotated[int, typer.Option(min=0, help="Consuming metering points.")] = 90,
+    producers: Annotated[int, typer.Option(min=0, help="PV metering points.")] = 10,
+    first_day: Annotated[
+        str, typer.Option("--from", help="First local day (YYYY-MM-DD).")
+    ] = "2026-01-01",
+    days: Annotated[int, typer.Option(min=1, help="Number of days.")] = 31,
+    business_share: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Fraction of consumers that are businesses.")
+    ] = 0.2,
+    seed: Annotated[int, typer.Option(help="Same seed, same data.")] = 1,
+) -> None:
+    """Make realistic synthetic 15-minute values (households, businesses, PV; Europe/Vienna)."""
+    kind = _FORMATS.get(out_file.suffix.lower())
+    if kind is None:
+        _fail(f"{out_file}: write .parquet or .csv")
+    try:
+        first = date.fromisoformat(first_day)
+    except ValueError:
+        _fail(f"--from {first_day!r}: write a day as YYYY-MM-DD")
+    try:
+        data = generate(consumers, producers, first, days, seed=seed, business_share=business_share)
+    except ValueError as exc:
+        _fail(str(exc))
+    readings = data.readings()
+    try:
+        out_file.parent.mkdir(parents=True, exist_ok=True)
+        if kind == "parquet":
+            readings.write_parquet(out_file)
+        else:
+            readings.write_csv(out_file)
+    except OSError as exc:
+        _fail(f"{out_file}: {exc.strerror or exc}")
+    consumed = data.wh[~data.producer].sum() / 1000
+    generated = data.wh[data.producer].sum() / 1000
+    out.print(
+        f"{out_file}: {len(data.points):,} metering points x {len(data.starts):,} quarter hours "
+        f"= {readings.height:,} values; consumption {consumed:,.0f} kWh, generation "
+        f"{generated:,.0f} kWh ({data.peak_power_kw.sum():,.1f} kWp)",
+        highlight=False,
+        soft_wrap=True,
+    )

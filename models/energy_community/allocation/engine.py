@@ -2,21 +2,26 @@
 
 measurements + participations -> counted (G.01T) -> interval totals -> offered (G.02, by the
 model) -> covered (G.03) -> community surplus -> producers' surplus (P.01T) -> readings rows.
+
+Checking the input, pairing values with participations and building the readings rows are
+polars; the per-quarter-hour sharing runs on matrices (`matrix`), where a community's sums and
+its largest-remainder apportionment are column operations.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import polars as pl
 
-from .dynamic import offer_dynamic
 from .errors import AllocationInputError
 from .factors import count_for_communities
 from .inputs import MARKET_TIME_ZONE, read_measurements, read_participations
+from .matrix import Block, share_generation
 from .output import to_readings
-from .producers import share_surplus
-from .static import offer_static
 
 
 class AllocationModel(StrEnum):
@@ -51,30 +56,66 @@ def allocate(
     measured = read_measurements(measurements)
     participating = read_participations(participations, static=model is AllocationModel.STATIC)
     counted = count_for_communities(measured, participating, time_zone=time_zone)
+    allocated = _share(counted, static=model is AllocationModel.STATIC)
+    return to_readings(allocated.lazy(), named_communities="community" in participations.columns)
 
-    # One frame, consumers and producers together, so every total is a window over `interval`
-    # rather than a group_by and a join back.
-    producer = pl.col("producer")
-    totals = counted.lazy().with_columns(
-        pl.when(producer).then("counted").otherwise(0).sum().over("interval").alias("generation"),
-        pl.when(producer).then(0).otherwise("counted").sum().over("interval").alias("consumption"),
-        pl.col("quality").max().over("interval").alias("worst_quality"),
+
+def _share(counted: pl.DataFrame, *, static: bool) -> pl.DataFrame:
+    """The counted rows with offered, covered, surplus and worst_quality, computed on matrices.
+
+    Each row's member (community, consumer/producer, metering point) is a matrix row, its slot a
+    column; the results are read back at the same places.
+    """
+    order = (pl.col("community_key") * 2 + pl.col("producer").cast(pl.Int64)) * (
+        pl.col("point_key").max() + 1
+    ) + pl.col("point_key")
+    keyed = counted.with_columns((order.rank("dense") - 1).cast(pl.Int64).alias("_row"))
+    members = (
+        keyed.group_by("_row")
+        .agg(pl.col("community_key").first(), pl.col("producer").first())
+        .sort("_row")
     )
-    offer = offer_static if model is AllocationModel.STATIC else offer_dynamic
-    covered = offer(totals).with_columns(
-        pl.when(producer)
-        .then(0)
-        .otherwise(pl.min_horizontal("offered", "counted"))
-        .alias("covered")
+    blocks = _blocks(members)
+    slots = int(keyed.select(pl.col("slot").max().fill_null(-1)).item()) + 1
+    shape = (members.height, slots)
+    row = keyed["_row"].to_numpy()
+    slot = keyed["slot"].to_numpy()
+
+    def matrix(column: str, dtype: type[np.generic]) -> npt.NDArray[Any]:
+        values = np.zeros(shape, dtype=dtype)
+        values[row, slot] = keyed[column].fill_null(0).to_numpy()
+        return values
+
+    shared = share_generation(
+        matrix("counted", np.int64),
+        blocks,
+        static_shares=matrix("share", np.int64) if static else None,
+        quality=matrix("quality", np.uint8),
     )
-    allocated = share_surplus(
-        covered.with_columns(
-            (pl.col("generation") - pl.col("covered").sum().over("interval")).alias(
-                "community_surplus"
-            )
+    return counted.with_columns(
+        pl.Series("offered", shared.offered[row, slot]),
+        pl.Series("covered", shared.covered[row, slot]),
+        pl.Series("surplus", shared.surplus[row, slot]),
+        pl.Series("worst_quality", shared.worst_quality[row, slot]),
+    )
+
+
+def _blocks(members: pl.DataFrame) -> list[Block]:
+    """Each community's row ranges (members are sorted by community, then producers last)."""
+    spans = (
+        members.with_row_index("_index")
+        .group_by("community_key")
+        .agg(
+            pl.col("_index").min().alias("start"),
+            pl.col("_index").filter(pl.col("producer")).min().alias("split"),
+            (pl.col("_index").max() + 1).alias("stop"),
         )
+        .sort("start")
     )
-    return to_readings(allocated, named_communities="community" in participations.columns)
+    return [
+        Block(start, stop if split is None else split, stop)
+        for start, split, stop in spans.select("start", "split", "stop").iter_rows()
+    ]
 
 
 def allocate_static(

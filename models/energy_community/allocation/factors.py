@@ -21,7 +21,7 @@ COUNTED_COLUMNS = (
     "point_key",
     "member_key",
     "slot",
-    "interval",
+    "community_key",
 )
 
 
@@ -32,8 +32,7 @@ def count_for_communities(
 
     A value of a metering point with no participation that day counts for no community and is
     left out. `counted` is rounded to the nearest mWh, halves up (exact for integer Wh input).
-    Adds `slot` (the quarter hour's number from the first one in the data) and `interval` (one
-    integer per community and quarter hour: the group every sum and apportionment runs over).
+    Adds `slot` (the quarter hour's number from the first one in the data: the matrix column).
     """
     # Participations change per day of the market's calendar, so the day of a UTC quarter hour
     # is taken in that zone: 2026-03-29 00:00 Vienna is 2026-03-28 23:00 UTC.
@@ -51,10 +50,6 @@ def count_for_communities(
         )
         .with_columns(
             divide_half_up(pl.col("measured") * pl.col("factor"), 100).alias("counted"),
-            # Single integer keys group and sort several times faster than (community, start).
-            (pl.col("community_key") * (pl.col("slot").max() + 1) + pl.col("slot")).alias(
-                "interval"
-            ),
         )
         .select(COUNTED_COLUMNS)
         .collect()

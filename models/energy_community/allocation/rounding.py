@@ -7,17 +7,26 @@
   each, to the rows with the largest remainders, ties to the smaller metering point. The parts
   then add up to the total exactly, each part is within one unit of its exact quota, and the
   result does not depend on row order.
+
+`apportion` works on matrices (numpy): one row per community member, one column per quarter hour
+— the group is a column. Rows are in metering point order, so "ties to the smaller metering
+point" is "ties to the smaller row". Every step is exact integer arithmetic: int64 where the
+products stay below 2**63, Python integers beyond that.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 import polars as pl
 
-_FLOOR = "_apportion_floor"
-_LEFT = "_apportion_left"
-_ORDER = "_apportion_order"
-#: Tie-break keys are UInt32, so a remainder times this plus a key orders by both at once.
-_KEY_SPAN = 2**32
+Matrix = npt.NDArray[np.int64]
+Row = npt.NDArray[np.int64]
+
+_INT32_LIMIT = 2**31
+_INT64_LIMIT = 2**63
 
 
 def divide_half_up(numerator: pl.Expr, denominator: int) -> pl.Expr:
@@ -25,39 +34,74 @@ def divide_half_up(numerator: pl.Expr, denominator: int) -> pl.Expr:
     return (numerator + denominator // 2) // denominator
 
 
-def apportion(
-    frame: pl.LazyFrame,
-    *,
-    group: str,
-    amount: pl.Expr,
-    weight: pl.Expr,
-    denominator: pl.Expr,
-    into: str,
-    tie_break: str = "point_key",
-) -> pl.LazyFrame:
-    """Add `into` = each row's part of `amount` x `weight` / `denominator`, apportioned per group.
+def _bound(matrix: npt.NDArray[np.int64]) -> int:
+    return int(matrix.max()) if matrix.size else 0
 
-    `amount` and `denominator` are constant within a group. The group's total is
-    floor(amount x Σweight / denominator): the whole amount when the weights add up to the
-    denominator (dynamic model, producers), less when they add up to less (static shares below
-    100 %). A denominator of 0 gives every row 0, and so does a weight of 0. `tie_break` is an
-    integer column below 2**32, unique within a group, whose smaller value wins a tie.
+
+def apportion(amount: Row, weight: Matrix, denominator: Row) -> Matrix:
+    """Each row's part of `amount` x `weight` / `denominator`, apportioned per column.
+
+    `amount` and `denominator` hold one value per column, `weight` one per row and column (all
+    non-negative). The column's total is floor(amount x Σweight / denominator): the whole amount
+    when the weights add up to the denominator (dynamic model, producers), less when they add up
+    to less (static shares below 100 %). A denominator of 0 gives every row 0, and so does a
+    weight of 0.
     """
-    # Products of two energies can pass 2**63, so the exact quotas are formed in Int128.
-    total = amount.cast(pl.Int128)
-    share = weight.cast(pl.Int128)
-    whole = denominator.cast(pl.Int128)
-    has_whole = whole > 0
-    remainder = pl.when(has_whole).then(total * share % whole).otherwise(0)
-    quotas = frame.with_columns(
-        pl.when(has_whole).then(total * share // whole).otherwise(0).alias(_FLOOR),
-        # One sortable number: larger remainder first, then the smaller tie-break key.
-        (remainder * _KEY_SPAN + (_KEY_SPAN - 1 - pl.col(tie_break).cast(pl.Int128))).alias(_ORDER),
-        pl.when(has_whole).then(total * share.sum().over(group) // whole).otherwise(0).alias(_LEFT),
-    ).with_columns(pl.col(_LEFT) - pl.col(_FLOOR).sum().over(group))
-    # Fewer units are left than rows with a remainder, so only those rows get one, and at most
-    # one each; ranking by value (not position) keeps the result independent of row order.
-    place = pl.col(_ORDER).rank("ordinal", descending=True).over(group)
-    return quotas.with_columns(
-        (pl.col(_FLOOR) + (place <= pl.col(_LEFT)).cast(pl.Int128)).cast(pl.Int64).alias(into)
-    ).drop(_FLOOR, _LEFT, _ORDER)
+    rows = weight.shape[0]
+    if rows == 0 or weight.shape[1] == 0:
+        return np.zeros_like(weight)
+    has_whole = denominator > 0
+    whole = np.where(has_whole, denominator, 1)
+    amount = np.where(has_whole, amount, 0)
+    weight_sum = weight.sum(axis=0)
+    product_bound = _bound(amount) * max(_bound(weight), _bound(weight_sum))
+    if product_bound >= _INT64_LIMIT:
+        return _apportion_exact(amount, weight, whole)
+    floor, remainder = np.divmod(weight * amount, whole)
+    left = (amount * weight_sum) // whole - floor.sum(axis=0)
+    floor += _largest_remainders(remainder, left, whole)
+    return floor
+
+
+def _largest_remainders(
+    remainder: npt.NDArray[Any], left: Row, whole: npt.NDArray[Any]
+) -> npt.NDArray[np.bool_]:
+    """True for the `left[c]` rows of each column c with the largest remainders (ties: first rows).
+
+    Fewer units are left than rows with a positive remainder (Σ remainders / denominator < their
+    count), so a row with remainder 0 never gets one and no row gets two.
+    """
+    rows = remainder.shape[0]
+    # The left[c]-th largest remainder of each column is the threshold: rows above it get a unit,
+    # rows equal to it get one in row order until left[c] are given.
+    # Sorting is the costly step; 32-bit keys sort about twice as fast as 64-bit ones.
+    keys = remainder.astype(np.int32) if _bound(whole) <= _INT32_LIMIT else remainder
+    ordered = np.sort(keys, axis=0)
+    position = np.clip(rows - left, 0, rows - 1)
+    threshold = np.take_along_axis(ordered, position[None, :], axis=0)[0]
+    del ordered
+    # Remainders are below the denominator, so a column with nothing left gets that as threshold.
+    threshold = np.where(left > 0, threshold, whole)
+    above = remainder > threshold[None, :]
+    still = left - above.sum(axis=0)
+    at = remainder == threshold[None, :]
+    if not (still > 0).any():
+        return above
+    rank = np.cumsum(at, axis=0, dtype=np.int32)
+    given: npt.NDArray[np.bool_] = above | (at & (rank <= still[None, :]))
+    return given
+
+
+def _apportion_exact(amount: Row, weight: Matrix, whole: Row) -> Matrix:
+    """`apportion` in Python integers (numpy object arrays, still column-vectorised), for
+    products beyond int64: a quarter hour of several MWh weighted by several MWh."""
+    big_amount = amount.astype(object)
+    big_weight = weight.astype(object)
+    big_whole = whole.astype(object)
+    product = big_weight * big_amount
+    floor = product // big_whole
+    remainder = product - floor * big_whole
+    total = big_amount * big_weight.sum(axis=0) // big_whole
+    left = (total - floor.sum(axis=0)).astype(np.int64)
+    result: Matrix = floor.astype(np.int64) + _largest_remainders(remainder, left, big_whole)
+    return result
