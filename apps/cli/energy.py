@@ -330,18 +330,39 @@ def kpis_command(
     basis: Annotated[
         str, typer.Option(help="calculated (own allocation) or operator (grid operator's).")
     ] = "calculated",
+    co2_factor: Annotated[
+        str | None,
+        typer.Option(
+            "--co2-factor",
+            help="kg CO2 per kWh of the grid energy the shared energy replaced, e.g. 0.2.",
+            show_default=False,
+        ),
+    ] = None,
     tenant: TenantOpt = "default",
     database_url: DatabaseOpt = None,
     model: ModelOpt = DEFAULT_MODEL,
 ) -> None:
-    """Key figures: self-consumption, self-sufficiency, community share, surplus, members."""
+    """Key figures: self-consumption, self-sufficiency, community share, surplus, residual draw
+    and its peak, avoided CO2, members."""
     first, last = parse_period(period)
     if basis not in ("calculated", "operator"):
         _fail(f"--basis is calculated or operator, not {basis!r}")
+    factor = None
+    if co2_factor is not None:
+        try:
+            factor = Decimal(co2_factor.replace(",", "."))
+        except ArithmeticError:
+            _fail(f"--co2-factor {co2_factor!r}: write kg per kWh as a number, e.g. 0.2")
     with unit_of_work(database_url, model, tenant) as uow:
         entity = find_community(uow, community)
         report: KpiReport = uow.call(
-            COMMUNITY, entity["id"], "kpis", period=first, last_day=last, basis=basis
+            COMMUNITY,
+            entity["id"],
+            "kpis",
+            period=first,
+            last_day=last,
+            basis=basis,
+            co2_factor=factor,
         )
     title = f"{report.community} {report.first_day}..{report.last_day} ({report.basis})"
     out.print(_totals_table(f"Energy {title}", report.totals))
@@ -355,6 +376,22 @@ def kpis_command(
         ("surplus (P.01T)", f"{_kwh(report.surplus)} kWh"),
         ("surplus rate (P.01T / counted generation)", _pct(report.surplus_rate)),
         ("active participants", str(report.active_participants)),
+        (
+            "residual draw from the grid (counted consumption − G.03)",
+            f"{_kwh(report.residual_draw)} kWh",
+        ),
+        (
+            "peak residual load",
+            "—"
+            if report.peak_residual_kw is None or report.peak_residual_at is None
+            else f"{report.peak_residual_kw:,.2f} kW at {report.peak_residual_at:%Y-%m-%d %H:%M}",
+        ),
+        (
+            "avoided CO2",
+            "— (give --co2-factor)"
+            if report.avoided_co2_kg is None
+            else f"{report.avoided_co2_kg:,.1f} kg at {report.co2_factor} kg/kWh",
+        ),
     ):
         figures.add_row(label, value)
     out.print(figures)

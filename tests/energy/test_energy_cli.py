@@ -89,10 +89,15 @@ def test_allocate_reconcile_findings_and_kpis(database_url: str, model: Compiled
         assert code == 0, output
         assert "1 finding" in output and "2.800" in output and "2.300" in output
 
-        code, output = run(database_url, "kpis", EC, "2026-03")
+        code, output = run(database_url, "kpis", EC, "2026-03", "--co2-factor", "0,25")
         assert code == 0, output
         assert "76.19 %" in output  # self-consumption: 3.2 / 4.2
         assert "Anna Huber" in output
+        assert "0.8 kg at 0.25 kg/kWh" in output  # 3.2 kWh shared x 0.25
+        assert "peak residual load" in output and " kW at 2026-03-" in output
+
+        code, output = run(database_url, "kpis", EC, "2026-03", "--co2-factor", "lots")
+        assert code == 1 and "--co2-factor 'lots'" in output
     finally:
         engine.dispose()
 

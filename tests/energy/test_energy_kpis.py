@@ -6,10 +6,12 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import polars as pl
+import pytest
 from energy_world import (
     C1,
     C2,
     CONS_G01,
+    FIRST,
     GEN_G01,
     P1,
     TENANT,
@@ -21,6 +23,7 @@ from energy_world import (
 
 from meshkit.models.energy_community.behaviours.kpis import KpiReport
 from meshkit.runtime import Repository
+from meshkit.runtime.behaviours import BehaviourError
 from meshkit.runtime.series import SeriesStore
 
 C3 = "AT0030000000000000000000000000C03"
@@ -111,6 +114,11 @@ def test_key_figures_of_a_small_community(repository: Repository, store: SeriesS
     assert m2.self_sufficiency == Decimal("76.80")  # 0.192 / 0.25
     assert (m2.counted_generation, m2.delivered) == (Decimal("3.36"), Decimal("2.96"))
     assert m2.share_of_delivered == Decimal("100.00")
+    # Grid interaction: QH1 drew 1.25 − 0.96 = 0.29 kWh (1.16 kW), QH2 nothing.
+    assert report.residual_draw == Decimal("0.29")
+    assert report.peak_residual_kw == Decimal("4.64") / 4
+    assert report.peak_residual_at == FIRST
+    assert report.co2_factor is None and report.avoided_co2_kg is None
 
     # The grid operator's values give the same figures when they agree with ours.
     ours = store.read("calculated", None, None, *MARCH, tenant=TENANT).filter(
@@ -139,3 +147,27 @@ def test_an_empty_period_has_no_rates(repository: Repository) -> None:
     report = kpis(repository, world.community)
     assert report.totals.shared == 0 and report.self_consumption_rate is None
     assert report.self_sufficiency is None and report.active_participants == 2
+
+
+def test_avoided_co2_uses_the_factor_given_and_refuses_a_negative_one(
+    repository: Repository, store: SeriesStore
+) -> None:
+    world = build(repository)
+    write_operator(
+        store, readings({(C1, CONS_G01): ["1.0"], (C2, CONS_G01): ["0"], (P1, GEN_G01): ["0.6"]})
+    )
+    with repository.unit_of_work(tenant=TENANT, actor="test") as uow:
+        uow.call("EnergyCommunity", world.community, "allocate", period=date(2026, 3, 1))
+        report: KpiReport = uow.call(
+            "EnergyCommunity", world.community, "kpis", period=date(2026, 3, 1), co2_factor="0.2"
+        )
+    assert report.totals.shared == Decimal("0.6")
+    assert report.avoided_co2_kg == Decimal("0.120")
+    assert report.residual_draw == Decimal("0.4")
+    assert report.peak_residual_kw == Decimal("1.60")
+    with (
+        pytest.raises(BehaviourError) as refused,
+        repository.unit_of_work(tenant=TENANT, actor="test") as uow,
+    ):
+        uow.call("EnergyCommunity", world.community, "kpis", period=date(2026, 3, 1), co2_factor=-1)
+    assert refused.value.errors[0].path == ("co2_factor",)

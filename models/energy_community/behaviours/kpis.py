@@ -8,19 +8,21 @@ definitions and formulas are in docs/allocation.md ("Key figures").
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Literal
 
 import polars as pl
 
 from meshkit.models.energy_community.allocation import MeterCode
-from meshkit.runtime.behaviours import Behaviour, CommandContext, command
+from meshkit.runtime import UnitOfWork
+from meshkit.runtime.behaviours import Behaviour, BehaviourError, CommandContext, command
 
 from .allocation import EnergyTotals, totals_of
 from .energy_data import (
     CALCULATED_SERIES,
     OPERATOR_SERIES,
+    Participations,
     daily,
     find_all,
     kwh,
@@ -32,6 +34,7 @@ from .periods import Period
 Basis = Literal["calculated", "operator"]
 _SERIES: dict[str, str] = {"calculated": CALCULATED_SERIES, "operator": OPERATOR_SERIES}
 _PERCENT = Decimal("0.01")
+_GRAM = Decimal("0.001")
 
 
 def percent(part: Decimal, whole: Decimal) -> Decimal | None:
@@ -76,6 +79,15 @@ class KpiReport:
     surplus_rate: Decimal | None  # Σ P.01T / Σ 2.9.0 G.01T
     active_participants: int  # members with a participation that counts on a day of the period
     members: tuple[MemberKpis, ...]
+    # Grid interaction: what the members still draw from the grid for the community's part
+    # of their consumption (Σ 1.9.0 G.01T − Σ G.03), and its highest quarter hour in kW.
+    residual_draw: Decimal
+    peak_residual_kw: Decimal | None  # None without quarter-hour values in the period
+    peak_residual_at: datetime | None  # start of that quarter hour (the first, on a tie)
+    # Avoided CO2: the shared energy times the emission factor the caller gives (kg per kWh of
+    # the grid energy it replaced); None without a factor.
+    co2_factor: Decimal | None
+    avoided_co2_kg: Decimal | None
 
 
 class CommunityKpis(Behaviour):
@@ -90,9 +102,21 @@ class CommunityKpis(Behaviour):
         basis: Annotated[
             Basis, "calculated (own allocation) or operator (DSO values)"
         ] = "calculated",
+        co2_factor: Annotated[
+            Decimal | None,
+            "kg CO2 per kWh of grid energy the shared energy replaced (e.g. from the supplier's "
+            "electricity labelling); without it no avoided CO2 is given",
+        ] = None,
     ) -> KpiReport:
         """Self-consumption rate, self-sufficiency, community share of consumption, surplus,
-        per-member shares and the number of active participants of a period."""
+        per-member shares, the number of active participants, the residual draw from the grid
+        with its peak, and avoided CO2 of a period."""
+        if co2_factor is not None and co2_factor < 0:
+            raise BehaviourError(
+                f"the CO2 factor is {co2_factor} kg/kWh; give a factor >= 0",
+                code="co2-factor",
+                path=("co2_factor",),
+            )
         uow, community = ctx.uow, ctx.entity
         span = Period.of(period, last_day)
         members = participations(uow, community, span)
@@ -138,6 +162,7 @@ class CommunityKpis(Behaviour):
                 )
             )
         rows.sort(key=lambda m: (m.member_number or "", m.name, m.participant))
+        peak = _peak_residual(uow, _SERIES[basis], members, span)
         return KpiReport(
             community=members.ec_number,
             first_day=span.first,
@@ -151,7 +176,51 @@ class CommunityKpis(Behaviour):
             surplus_rate=percent(totals.surplus, totals.counted_generation),
             active_participants=len(rows),
             members=tuple(rows),
+            residual_draw=totals.counted_consumption - totals.shared,
+            peak_residual_kw=None if peak is None else peak[1],
+            peak_residual_at=None if peak is None else peak[0],
+            co2_factor=co2_factor,
+            avoided_co2_kg=(
+                None if co2_factor is None else (totals.shared * co2_factor).quantize(_GRAM)
+            ),
         )
+
+
+def _peak_residual(
+    uow: UnitOfWork, series: str, members: Participations, span: Period
+) -> tuple[datetime, Decimal] | None:
+    """The quarter hour in which the community's consumers drew the most from the grid for its
+    part of their consumption (Σ 1.9.0 G.01T − Σ G.03), as (start, kW)."""
+    if not members.keys:
+        return None
+    start, end = span.bounds(members.time_zone)
+    counted, covered = MeterCode.CONSUMPTION_COUNTED.value, MeterCode.COVERED.value
+    sums = store_of(uow).read(
+        series,
+        members.keys,
+        [counted, covered],
+        start,
+        end,
+        "PT15M",
+        members.time_zone,
+        tenant=uow.tenant,
+        by_key=False,
+        connection=uow.connection,
+    )
+    if sums.is_empty():
+        return None
+    residual = (
+        sums.group_by("start")
+        .agg(
+            (
+                pl.col("value").filter(pl.col("code") == counted).sum()
+                - pl.col("value").filter(pl.col("code") == covered).sum()
+            ).alias("residual")
+        )
+        .sort(["residual", "start"], descending=[True, False])
+    )
+    at, kwh_value = residual.row(0)
+    return at, (kwh(kwh_value) * 4).quantize(_PERCENT)  # kWh per quarter hour -> kW
 
 
 def _per_member(values: pl.DataFrame, frame: pl.DataFrame) -> dict[str, dict[str, object]]:
