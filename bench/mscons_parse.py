@@ -1,8 +1,11 @@
 """How much faster the bulk MSCONS reader is than pydifact's own parse.
 
-Generates an MSCONS interchange of about 430 KB (metering points x a month of 15-minute values,
+Generates an MSCONS interchange of about 430 KB (metering points x 19 days of 15-minute values,
 decimal comma, released UTC offsets), then times pydifact's `Interchange.from_str` against
-`read_mscons` (tokenize, check, interpret and build the readings frame): best of N runs.
+`read_mscons` (tokenize, check, interpret and build the readings frame): best of N runs, as
+wall-clock time and as CPU time of this process. On a shared machine the wall-clock figures
+swing with the load (printed before and after); CPU time is far steadier, but counts the work
+of every polars thread, so with a busy pool it can exceed the wall-clock time.
 
 Run on demand: .venv/bin/python bench/mscons_parse.py [--repeat N]
 (prefix POLARS_MAX_THREADS=1 to measure without polars' thread pool.)
@@ -62,13 +65,15 @@ def generate(points: int = 3, days: int = 19) -> str:
     )
 
 
-def best_of(repeat: int, run: Callable[[], object]) -> float:
-    times = []
+def best_of(repeat: int, run: Callable[[], object]) -> tuple[float, float]:
+    """Best wall-clock and best CPU seconds of `repeat` runs."""
+    wall, cpu = [], []
     for _ in range(repeat):
-        begin = time.perf_counter()
+        begin, begin_cpu = time.perf_counter(), time.process_time()
         run()
-        times.append(time.perf_counter() - begin)
-    return min(times)
+        wall.append(time.perf_counter() - begin)
+        cpu.append(time.process_time() - begin_cpu)
+    return min(wall), min(cpu)
 
 
 def main() -> None:
@@ -77,12 +82,24 @@ def main() -> None:
     args = parser.parse_args()
     text = generate()
     rows = read_mscons(text).height
-    pydifact_s = best_of(args.repeat, lambda: parse_interchange(text))
-    bulk_s = best_of(args.repeat, lambda: read_mscons(text))
-    print(f"input: {len(text.encode()) / 1024:.0f} KiB, {rows} readings")
-    print(f"pydifact Interchange.from_str: {pydifact_s * 1000:8.1f} ms (best of {args.repeat})")
-    print(f"meshkit read_mscons (frame):   {bulk_s * 1000:8.1f} ms (best of {args.repeat})")
-    print(f"ratio: {pydifact_s / bulk_s:.1f}x")
+    load = os.getloadavg()
+    pydifact_wall, pydifact_cpu = best_of(args.repeat, lambda: parse_interchange(text))
+    bulk_wall, bulk_cpu = best_of(args.repeat, lambda: read_mscons(text))
+    print(f"input: {len(text.encode()) / 1024:.0f} KiB, {rows} readings; best of {args.repeat}")
+    print("                               wall-clock      CPU")
+    print(
+        f"pydifact Interchange.from_str: {pydifact_wall * 1e3:7.1f} ms {pydifact_cpu * 1e3:7.1f} ms"
+    )
+    print(f"meshkit read_mscons (frame):   {bulk_wall * 1e3:7.1f} ms {bulk_cpu * 1e3:7.1f} ms")
+    print(
+        f"ratio:                         {pydifact_wall / bulk_wall:7.1f} x  "
+        f"{pydifact_cpu / bulk_cpu:7.1f} x"
+    )
+    after = os.getloadavg()
+    print(
+        f"load average (1/5/15 min) before {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, "
+        f"after {after[0]:.2f} {after[1]:.2f} {after[2]:.2f}"
+    )
     print(
         f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "

@@ -1,6 +1,7 @@
 """The two MSCONS readers; same checks, same interpretation, same frame.
 
-`read_mscons` is the bulk path: meshkit's own tokenizer and column-wise conversion with polars.
+`read_mscons` is the bulk path: meshkit's own tokenizer and column-wise conversion with polars,
+falling back to `read_mscons_generic` (every segment cut and interpreted) for anything else.
 `read_mscons_pydifact` lets pydifact cut the text and converts row by row. Both check the
 envelope with `check_structure` and interpret segments with `collect_readings`.
 """
@@ -37,6 +38,15 @@ def read_mscons(text: str) -> pl.DataFrame:
     frame = read_bulk(text)
     if frame is not None:
         return frame
+    return read_mscons_generic(text)
+
+
+def read_mscons_generic(text: str) -> pl.DataFrame:
+    """What `read_mscons` falls back to: every segment cut, checked and interpreted.
+
+    Same result as `read_mscons` for every text (the bulk path only ever reads faster); tests
+    and benchmarks use it as the reference.
+    """
     decimal, segments = _segments_checked(text, bulk=True)
     return frame_from_columns(collect_readings(segments, decimal))
 

@@ -1,7 +1,7 @@
 """Service characters (UNA) and the two ways to cut EDIFACT text into segments.
 
 `iter_segments` scans exactly and knows where each segment starts; the syntax check and CONTRL
-use it. `split_segments` is the bulk path: it hides released characters behind private-use
+use it. `split_segments` is the bulk path: it hides released characters behind control-character
 placeholders so that plain `str.split` (C speed) can cut the text, then restores them.
 Both return the same `Segment` values for the same text.
 """
@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
+
+import polars as pl
 
 from meshkit.adapters.edifact.errors import EdifactSyntaxError, SyntaxErrorCode
 
@@ -184,9 +186,12 @@ def offset_of(text: str, index: int) -> int | None:
     return None
 
 
-# Private-use code points stand in for released characters while str.split cuts the text.
-_P_RELEASE, _P_TERMINATOR, _P_DATA, _P_COMPONENT = "\ue000", "\ue001", "\ue002", "\ue003"
-_PLACEHOLDERS = re.compile("[\ue000-\ue003]")
+# Control characters stand in for released characters while str.split cuts the text. No
+# syntax level allows them in an interchange (a text that holds one is scanned exactly), and
+# unlike private-use code points they keep Latin-1 text in Python's compact one-byte form,
+# which every later str operation, regex and polars conversion is faster on.
+_P_RELEASE, _P_TERMINATOR, _P_DATA, _P_COMPONENT = "\x01", "\x02", "\x03", "\x04"
+_PLACEHOLDERS = re.compile("[\x01-\x04]")
 
 
 def hide_released(body: str, chars: ServiceChars) -> tuple[str, dict[int, str]]:
@@ -198,28 +203,32 @@ def hide_released(body: str, chars: ServiceChars) -> tuple[str, dict[int, str]]:
     if release not in body:
         return body, {}
     comp, data, term = chars.component, chars.data, chars.terminator
-    # Replace "??" first: left-to-right pairing then matches a sequential scan.
-    body = (
-        body.replace(release + release, _P_RELEASE)
-        .replace(release + term, _P_TERMINATOR)
-        .replace(release + data, _P_DATA)
-        .replace(release + comp, _P_COMPONENT)
-    )
+    hidden = {
+        release + release: _P_RELEASE,
+        release + term: _P_TERMINATOR,
+        release + data: _P_DATA,
+        release + comp: _P_COMPONENT,
+    }
+    try:
+        # One Aho-Corasick pass, several times faster than four str.replace on bulk text. All
+        # patterns are two characters starting with the release character, so the first
+        # match to end is the leftmost one and a run of releases pairs from its start, as in
+        # a sequential scan: "???+" is a released "?" and a released "+".
+        body = pl.Series([body]).str.replace_many(list(hidden), list(hidden.values())).item()
+    except UnicodeEncodeError:  # lone surrogates: polars holds UTF-8 only
+        for sequence, placeholder in hidden.items():  # "??" first, for the same pairing
+            body = body.replace(sequence, placeholder)
     if release in body:
         # A release before an ordinary character just yields that character.
         body = re.sub(re.escape(release) + "(.)", r"\1", body, flags=re.DOTALL)
-    restore = {
-        ord(_P_RELEASE): release,
-        ord(_P_TERMINATOR): term,
-        ord(_P_DATA): data,
-        ord(_P_COMPONENT): comp,
-    }
+    restore = {ord(placeholder): sequence[1] for sequence, placeholder in hidden.items()}
     return body, restore
 
 
 def has_placeholders(body: str) -> bool:
     """Whether `body` uses the code points `hide_released` relies on (then scan it exactly)."""
-    return _PLACEHOLDERS.search(body) is not None
+    # Four substring tests (memchr) are faster than one regex search.
+    return any(p in body for p in (_P_RELEASE, _P_TERMINATOR, _P_DATA, _P_COMPONENT))
 
 
 def piece_to_segment(
