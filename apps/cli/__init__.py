@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from meshkit.apps.cli import auth as auth_commands
 from meshkit.apps.cli import billing as billing_commands
 from meshkit.apps.cli import ck as ck_commands
 from meshkit.apps.cli import data as data_commands
@@ -22,6 +23,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(auth_commands.app, name="auth")
 app.add_typer(billing_commands.app, name="billing")
 app.add_typer(ck_commands.app, name="ck")
 app.add_typer(data_commands.app, name="data")

@@ -188,6 +188,22 @@ class LocalAccounts:
             row = self._row(connection, tenant, id_=account_id)
         return None if row is None else _account(row)
 
+    def find(self, tenant: str, login: str) -> Account | None:
+        """The account of `tenant` with this user name or e-mail (case-insensitive), if any."""
+        with self.engine.connect() as connection:
+            row = self._row(connection, tenant, login=_fold(login))
+        return None if row is None else _account(row)
+
+    def accounts(self, tenant: str) -> list[Account]:
+        """Every account of `tenant`, by user name."""
+        query = (
+            sa.select(auth_account)
+            .where(auth_account.c.tenant == tenant)
+            .order_by(auth_account.c.username)
+        )
+        with self.engine.connect() as connection:
+            return [_account(row) for row in connection.execute(query).mappings()]
+
     def set_password(self, tenant: str, account_id: str, password: str) -> None:
         """Set a new password (checked against the policy) and clear a lock."""
         account = self.get(tenant, account_id)
