@@ -5,15 +5,19 @@
     meshkit billing documents RC100130 --run <run id>
     meshkit billing pdf RC100130 --run <run id> --out invoices/
     meshkit billing sepa RC100130 <run id> 2026-04-20 --out sepa/
+    meshkit billing mark-sent RC100130 R-2026-000001
+    meshkit billing mark-paid RC100130 R-2026-000001 --amount 20.00 --date 2026-04-10
+    meshkit billing camt RC100130 statement.xml
 
-Each command calls the EnergyCommunity command `bill`, `cancel` or `sepa` (docs/billing.md,
-"Runs in the database") in one unit of work on a migrated database; a refusal is one line on
-stderr and exit code 1.
+Each command calls the EnergyCommunity command `bill`, `sepa`, `mark_sent`, `mark_paid` or
+`import_statement` (docs/billing.md, "Runs in the database" and "Payments") in one unit of work
+on a migrated database; a refusal is one line on stderr and exit code 1.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated
 
@@ -32,16 +36,21 @@ from meshkit.apps.cli.energy import (
 )
 from meshkit.models.energy_community.behaviours.billing import (
     BillingRunResult,
+    DocumentStateResult,
+    PaymentResult,
     SepaResult,
+    StatementResult,
     file_bytes,
 )
 from meshkit.models.energy_community.behaviours.billing_store import load_content
+from meshkit.models.energy_community.billing.camt import StatementError, statement_text
 
 app = typer.Typer(help="Billing runs, their documents, PDFs and SEPA files.", no_args_is_help=True)
 
 CommunityArg = Annotated[str, typer.Argument(help="EC number, community id or entity id.")]
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Folder to write the files to.")]
 RunOpt = Annotated[str | None, typer.Option("--run", help="Only the documents of this run.")]
+DocumentArg = Annotated[str, typer.Argument(help="Document number (e.g. R-2026-000001) or id.")]
 
 
 def _month(text: str) -> date:
@@ -166,3 +175,110 @@ def sepa_command(
             out.print(str(path), highlight=False)
     for left in result.left_out:
         out.print(f"[yellow]left out[/yellow]: {left}", highlight=False)
+
+
+@app.command("mark-sent")
+def mark_sent_command(
+    community: CommunityArg,
+    document: DocumentArg,
+    tenant: TenantOpt = "default",
+    database_url: DatabaseOpt = None,
+    model: ModelOpt = DEFAULT_MODEL,
+) -> None:
+    """Record that a final document was sent to the member (final → sent)."""
+    with unit_of_work(database_url, model, tenant) as uow:
+        entity = find_community(uow, community)
+        result: DocumentStateResult = uow.call(
+            "EnergyCommunity", entity["id"], "mark_sent", document=document
+        )
+    out.print(f"{result.number}: {result.state}", highlight=False)
+
+
+@app.command("mark-paid")
+def mark_paid_command(
+    community: CommunityArg,
+    document: DocumentArg,
+    amount: Annotated[
+        str | None, typer.Option(help="Amount paid (e.g. 20.00); default all that is open.")
+    ] = None,
+    paid_on: Annotated[
+        str | None, typer.Option("--date", help="Value date (YYYY-MM-DD); default today.")
+    ] = None,
+    reference: Annotated[str | None, typer.Option(help="Remittance information, a note.")] = None,
+    tenant: TenantOpt = "default",
+    database_url: DatabaseOpt = None,
+    model: ModelOpt = DEFAULT_MODEL,
+) -> None:
+    """Book a payment of a document by hand; a part payment leaves the rest open."""
+    value = None
+    if amount is not None:
+        try:
+            value = Decimal(amount.replace(",", "."))
+        except InvalidOperation:
+            err.print(f"[red]error[/red]: amount {amount!r} is not a number, e.g. 20.00")
+            raise typer.Exit(1) from None
+    day = None
+    if paid_on is not None:
+        try:
+            day = date.fromisoformat(paid_on)
+        except ValueError:
+            err.print(f"[red]error[/red]: date {paid_on!r}: write it as YYYY-MM-DD")
+            raise typer.Exit(1) from None
+    with unit_of_work(database_url, model, tenant) as uow:
+        entity = find_community(uow, community)
+        result: PaymentResult = uow.call(
+            "EnergyCommunity",
+            entity["id"],
+            "mark_paid",
+            document=document,
+            amount=value,
+            paid_on=day,
+            reference=reference,
+        )
+    out.print(
+        f"{result.number}: {result.amount:,.2f} EUR booked, {result.paid:,.2f} EUR paid, "
+        f"{result.open:,.2f} EUR open — {result.state}",
+        highlight=False,
+    )
+
+
+@app.command("camt")
+def camt_command(
+    community: CommunityArg,
+    statement: Annotated[Path, typer.Argument(help="A camt.053 bank statement (XML).")],
+    tenant: TenantOpt = "default",
+    database_url: DatabaseOpt = None,
+    model: ModelOpt = DEFAULT_MODEL,
+) -> None:
+    """Mark documents paid from a camt.053 bank statement; lists what could not be matched."""
+    try:
+        text = statement_text(statement.read_bytes())
+    except OSError as exc:
+        err.print(f"[red]error[/red]: {statement}: {exc.strerror or exc}")
+        raise typer.Exit(1) from None
+    except StatementError as exc:
+        err.print(f"[red]error[/red]: {statement}: {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    with unit_of_work(database_url, model, tenant) as uow:
+        entity = find_community(uow, community)
+        result: StatementResult = uow.call(
+            "EnergyCommunity", entity["id"], "import_statement", statement=text
+        )
+    out.print(
+        f"{result.entries} transactions: {len(result.matched)} matched, "
+        f"{len(result.unmatched)} not matched; paid in full: {', '.join(result.paid) or '—'}",
+        highlight=False,
+    )
+    if result.unmatched:
+        table = Table(title="not matched (book these by hand)")
+        for column in ("line", "amount", "direction", "reference", "reason"):
+            table.add_column(column)
+        for line in result.unmatched:
+            table.add_row(
+                str(line.line),
+                f"{line.amount:,.2f}",
+                "in" if line.credit else "out",
+                line.text[:40],
+                line.reason,
+            )
+        out.print(table)

@@ -137,3 +137,61 @@ def test_two_final_runs_racing_take_gapless_unique_numbers(repository: Repositor
         "R-2026-000002",
         "R-2026-000003",
     ]
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_two_final_runs_of_one_period_racing_issue_one_set_of_documents(
+    repository: Repository,
+) -> None:
+    w = world(repository)
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+    done: list[int] = []
+
+    def run() -> None:
+        try:
+            with repository.unit_of_work(tenant=TENANT, actor="test") as uow:
+                barrier.wait(timeout=10)
+                result = uow.call(
+                    "EnergyCommunity",
+                    w.community,
+                    "bill",
+                    period=MARCH,
+                    kind="final",
+                    issue_date=ISSUED,
+                )
+                done.append(len(result.documents))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert done == [2]
+    assert len(errors) == 1 and "billed final already" in str(errors[0])
+    assert numbers(repository) == ["G-2026-000001", "R-2026-000001"]
+    with repository.unit_of_work(tenant=TENANT, actor="test") as uow:
+        runs = uow.find("BillingRun", {"attr": "kind", "op": "eq", "value": "final"}).items
+        assert len(runs) == 1
+
+
+def test_stored_pdfs_of_a_final_run_carry_the_chart_and_points(repository: Repository) -> None:
+    import base64
+    import re
+    import zlib
+
+    w = world(repository)
+    result = call(repository, w.community, "bill", period=MARCH, kind="final", issue_date=ISSUED)
+    invoice = next(d for d in result.documents if d.kind == "invoice")
+    with repository.unit_of_work(tenant=TENANT, actor="test") as uow:
+        pdf = document_pdf(uow, invoice.id)
+    # reportlab's page streams: ASCII85, then Flate
+    content = b"".join(
+        zlib.decompress(base64.a85decode(stream.strip().removesuffix(b"~>")))
+        for stream in re.findall(rb"stream\r?\n(.*?)endstream", pdf, re.S)
+        if stream.strip().endswith(b"~>")
+    )
+    assert b"Energie im Zeitraum" in content and b"(aus/an Gemeinschaft) Tj" in content
+    assert b"AT0030000000000000000000000000C01" in content  # the member's metering point

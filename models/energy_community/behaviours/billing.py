@@ -1,4 +1,5 @@
-"""Billing runs as behaviours: `EnergyCommunity.bill(period, kind, basis)` and `cancel(document)`.
+"""Billing runs as behaviours: `EnergyCommunity.bill(period, kind, basis)`, `cancel(document)`,
+`sepa(run, collection_date)`, and payments: `mark_sent`, `mark_paid`, `import_statement` (camt.053).
 
 `bill` reads the period's quantities from the series store (consumers G.03; producers
 G.01T − P.01T; daily sums, each day with the worst quality it contains), tariffs and members from
@@ -11,6 +12,11 @@ stores a BillingRun with its documents and line items:
 - a preview replaces the previous preview of the same period (erased with its drafts);
 - a final run finalises every document: the draft → final update takes a gapless number per
   community, prefix and year (`billing_store.take_number`) and a PDF is stored as a Document.
+
+Payments: a SEPA file creates a submitted Payment per document in it; a payment booked by hand
+or from a bank statement is linked to its document(s) with the amount it settles, and the
+document becomes paid when nothing is open. A final run locks the community's row first, so two
+final runs of a community never overlap.
 
 Rules (hooks): final documents and their lines and files are never changed or erased; document
 states only move draft → final → sent → paid and final|sent|paid → cancelled; a final run is
@@ -31,16 +37,22 @@ import polars as pl
 
 from meshkit.models.energy_community import billing as lib
 from meshkit.models.energy_community.allocation import MeterCode
+from meshkit.models.energy_community.billing.camt import (
+    StatementEntry,
+    StatementError,
+    parse_statement,
+)
 from meshkit.models.energy_community.billing.pdf import render_pdf
 from meshkit.models.energy_community.billing.sepa import (
     SepaFile,
+    checked_iban,
     credit_transfer_file,
     direct_debit_file,
 )
 from meshkit.runtime import Entity, FieldError, UnitOfWork
 from meshkit.runtime.behaviours import Behaviour, BehaviourError, Change, CommandContext, command
 
-from .billing_store import checksum, load_content, store_content, take_number
+from .billing_store import checksum, load_content, lock_community, store_content, take_number
 from .energy_data import (
     CALCULATED_SERIES,
     OPERATOR_SERIES,
@@ -54,6 +66,9 @@ RUN = "energy_community/BillingRun"
 DOCUMENT = "energy_community/BillingDocument"
 LINE = "energy_community/LineItem"
 FILE = "energy_community/Document"
+PAYMENT = "energy_community/Payment"
+#: Payment states that count: money on its way (submitted in a SEPA file) or moved (booked).
+ACTIVE_PAYMENTS = ("planned", "submitted", "booked")
 CLASS_OF: Mapping[lib.DocumentKind, str] = {
     lib.DocumentKind.INVOICE: "energy_community/Invoice",
     lib.DocumentKind.CREDIT_NOTE: "energy_community/CreditNote",
@@ -86,11 +101,27 @@ SERIES_OF = {"operator": OPERATOR_SERIES, "calculated": CALCULATED_SERIES}
 _QUALITIES = ("L3", "L2", "L1")  # worst first
 _ZERO = Decimal(0)
 _METER_CODE = re.compile(r"^1-1:[12]\.9\.0 [GP]\.0[123][TR]?$")
+_SEPA_REFERENCE = re.compile(r"^[A-Za-z0-9/?:().,'+ -]{1,35}$")
 
 #: Problems of the run being completed, read by `BillingRunRules.compute` (a context variable,
 #: not behaviour state: behaviours are shared by threads).
 _RUN_PROBLEMS: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar(
     "billing_run_problems", default=()
+)
+
+
+@dataclass
+class _Written:
+    """What the command being run wrote, so that its own hooks need not read it back (a
+    context variable for the same reason as above): the drafts it created with their line
+    totals, and the number prefixes it looked up."""
+
+    totals: dict[str, tuple[Decimal, Decimal, Decimal]]
+    prefixes: dict[tuple[str, str], str]
+
+
+_WRITTEN: contextvars.ContextVar[_Written | None] = contextvars.ContextVar(
+    "billing_written", default=None
 )
 
 
@@ -136,7 +167,12 @@ class BillingDocumentRules(Behaviour):
     def compute(self, change: Change) -> Mapping[str, Any]:
         after, before = change.after or {}, change.before
         values: dict[str, Any] = {}
-        if before is None or before["document_state"] == "draft":
+        written = _WRITTEN.get()
+        if written is not None and before is not None and change.entity_id in written.totals:
+            # lines this command wrote itself: their sums are known
+            net, vat, gross = written.totals[change.entity_id]
+            values.update(net_amount=net, vat_amount=vat, gross_amount=gross)
+        elif before is None or before["document_state"] == "draft":
             lines = (
                 find_all(
                     change.uow, LINE, {"attr": "document", "op": "eq", "value": change.entity_id}
@@ -182,6 +218,9 @@ class LineItemRules(Behaviour):
 
     def _refuse(self, change: Change, what: str) -> None:
         entity = change.entity
+        written = _WRITTEN.get()
+        if written is not None and str(entity["document"]) in written.totals:
+            return  # a draft this command is writing
         document = change.uow.get(DOCUMENT, str(entity["document"]))
         if _is_final(document):
             raise _final_error(document, what)
@@ -255,13 +294,19 @@ class BillingRunRules(Behaviour):
 def _prefix(uow: UnitOfWork, class_qid: str, community_id: str) -> str:
     if class_qid == CLASS_OF[lib.DocumentKind.INFORMATION]:
         return INFORMATION_PREFIX
+    written = _WRITTEN.get()
+    if written is not None and (class_qid, community_id) in written.prefixes:
+        return written.prefixes[class_qid, community_id]
     community = uow.get("energy_community/EnergyCommunity", community_id)
     field = (
         "invoice_prefix"
         if class_qid == CLASS_OF[lib.DocumentKind.INVOICE]
         else ("credit_note_prefix")
     )
-    return str(community[field] or "")
+    prefix = str(community[field] or "")
+    if written is not None:
+        written.prefixes[class_qid, community_id] = prefix
+    return prefix
 
 
 # -- model → library ---------------------------------------------------------------------------
@@ -469,13 +514,24 @@ def _quantities(
 def _members(
     uow: UnitOfWork, community: Mapping[str, Any], period: lib.Period
 ) -> list[lib.Participant]:
-    """Members of the community during the period, with the points that count in it."""
+    """Members of the community during the period, with the points that count in it, the days
+    of the period each point takes part and the member belongs (fees are pro-rated by them), and
+    the member's own tariff."""
     days = Days(period.start, period.end)
     counted = participations(uow, community, days)
+    spans: dict[tuple[str, str], tuple[str, date, date]] = {}
+    for row in counted.frame.iter_rows(named=True):
+        key = (str(row["participant"]), str(row["metering_point"]))
+        first = max(row["valid_from"] or period.start, period.start)
+        last = min(row["valid_to"] or period.end, period.end)
+        if key in spans:  # several participations of one point: from the first to the last day
+            _, known_first, known_last = spans[key]
+            first, last = min(first, known_first), max(last, known_last)
+        spans[key] = (str(row["direction"]), first, last)
     points: dict[str, list[lib.MeteringPoint]] = {}
-    for row in counted.frame.unique(["participant", "metering_point"]).iter_rows(named=True):
-        points.setdefault(str(row["participant"]), []).append(
-            lib.MeteringPoint(str(row["metering_point"]), lib.Direction(str(row["direction"])))
+    for (participant, point), (direction, first, last) in sorted(spans.items()):
+        points.setdefault(participant, []).append(
+            lib.MeteringPoint(point, lib.Direction(direction), lib.DateRange(first, last))
         )
     members = find_all(
         uow,
@@ -488,11 +544,48 @@ def _members(
             ]
         },
     )
-    return [
-        library_participant(m, sorted(points.get(str(m["id"]), []), key=lambda p: p.id))
-        for m in members
-        if m.get("left_on") is None or m["left_on"] >= period.start
-    ]
+    own_tariffs = _member_tariffs(uow, community, members)
+    found: list[lib.Participant] = []
+    for m in members:
+        if m.get("left_on") is not None and m["left_on"] < period.start:
+            continue
+        membership = lib.DateRange(
+            max(m["joined_on"], period.start), min(m.get("left_on") or period.end, period.end)
+        )
+        member = library_participant(m, points.get(str(m["id"]), []))
+        found.append(replace(member, membership=membership, tariff=own_tariffs.get(str(m["id"]))))
+    return found
+
+
+def _member_tariffs(
+    uow: UnitOfWork, community: Mapping[str, Any], members: Sequence[Mapping[str, Any]]
+) -> dict[str, lib.Tariff]:
+    """The members' own tariffs (Participant.tariff), by member id; a tariff of another
+    community or an archived one is refused with the member named."""
+    found: dict[str, lib.Tariff] = {}
+    for m in members:
+        if not m.get("tariff"):
+            continue
+        tariff = uow.get("energy_community/Tariff", str(m["tariff"]))
+        if tariff["community"] != community["id"] or tariff.get("state") != "active":
+            raise BehaviourError(
+                f"member {m['member_number']} has the tariff {tariff['name']!r}, which is "
+                + (
+                    "not a tariff of this community"
+                    if tariff["community"] != community["id"]
+                    else "archived"
+                )
+                + "; give the member a tariff of its community or none (the community's)",
+                code="billing-input",
+                path=("tariff",),
+            )
+        try:
+            found[str(m["id"])] = library_tariff(tariff)
+        except lib.BillingError as exc:
+            raise BehaviourError(
+                f"member {m['member_number']}: {exc}", code="billing-input", path=("tariff",)
+            ) from exc
+    return found
 
 
 # -- results -----------------------------------------------------------------------------------
@@ -539,6 +632,47 @@ class SepaResult:
     files: tuple[str, ...]  # Document entity ids of the stored pain files
     numbers: tuple[str, ...]  # documents in the files
     left_out: tuple[str, ...]  # "number: reason"
+    payments: tuple[str, ...] = ()  # Payment entity ids (state submitted), one per document
+
+
+@dataclass(frozen=True)
+class DocumentStateResult:
+    document: str
+    number: str
+    state: str
+
+
+@dataclass(frozen=True)
+class PaymentResult:
+    """A payment booked against a document, and where the document stands now."""
+
+    payment: str  # Payment entity id
+    document: str
+    number: str
+    amount: Decimal
+    paid: Decimal  # booked so far, this payment included
+    open: Decimal  # still to pay
+    state: str  # the document's state (paid once nothing is open)
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    """One statement transaction: the documents it paid, or why none."""
+
+    line: int  # line in the statement file
+    amount: Decimal
+    credit: bool
+    text: str  # end-to-end id or remittance information, as the bank gave it
+    numbers: tuple[str, ...]  # documents it paid
+    reason: str  # why it was not matched; empty when matched
+
+
+@dataclass(frozen=True)
+class StatementResult:
+    entries: int
+    matched: tuple[StatementLine, ...]
+    unmatched: tuple[StatementLine, ...]
+    paid: tuple[str, ...]  # numbers of the documents now paid in full
 
 
 # -- writing -----------------------------------------------------------------------------------
@@ -553,8 +687,10 @@ def _store_document(
     run_id: str | None,
     points: Mapping[str, str],
     cancels: str | None = None,
+    final: tuple[date, int] | None = None,
 ) -> Entity:
-    """The library's draft as a draft entity with its lines (amounts computed from them)."""
+    """The library's draft as a draft entity with its lines (amounts computed from them);
+    with `final` (issue date, payment term in days) finalised in the same update."""
     values: dict[str, Any] = {
         "community": community["id"],
         "recipient": document.recipient.participant_id,
@@ -587,12 +723,17 @@ def _store_document(
     if class_qid == CLASS_OF[lib.DocumentKind.CREDIT_NOTE]:
         values["credit_transfer"] = document.recipient.iban is not None
     entity = uow.create(class_qid, values)
+    written = _WRITTEN.get()
+    if written is not None:
+        written.totals[str(entity["id"])] = (document.net, document.vat, document.gross)
     uow.create_many(
         LINE,
         [_line_values(entity["id"], line, points) for line in document.lines],
     )
     # An update runs compute: the amounts are the sums of the lines just written.
-    return uow.update(class_qid, entity["id"], {}, entity["version"])
+    if final is None:
+        return uow.update(class_qid, entity["id"], {}, entity["version"])
+    return _finalise(uow, entity, *final)
 
 
 def _regime_of(document: lib.Document) -> lib.TaxRegime:
@@ -643,9 +784,60 @@ def _finalise(uow: UnitOfWork, entity: Entity, issue_date: date, payment_term_da
     )
 
 
-def store_pdf(uow: UnitOfWork, document: Entity, community: Mapping[str, Any]) -> Entity:
-    """Render a final document's PDF and keep it as a Document composed into the document."""
-    payload = render_pdf(library_document(uow, document), library_community(community))
+def _issue(
+    uow: UnitOfWork,
+    document: lib.Document,
+    community: Mapping[str, Any],
+    run_id: str,
+    points: Mapping[str, str],
+    kind: str,
+    issue_date: date,
+    payment_term_days: int,
+) -> IssuedDocument:
+    """Store one document of a run: a draft, or (final run) finalised with its PDF."""
+    entity = _store_document(
+        uow,
+        document,
+        class_qid=CLASS_OF[document.kind],
+        community=community,
+        run_id=run_id,
+        points=points,
+        final=(issue_date, payment_term_days) if kind == "final" else None,
+    )
+    file_id = None
+    if kind == "final":
+        numbered = replace(
+            document,
+            state=lib.DocumentState.FINAL,
+            number=entity["number"],
+            issue_date=entity["issue_date"],
+            due_date=entity["due_date"],
+        )
+        file_id = str(store_pdf(uow, entity, community, numbered)["id"])
+    return IssuedDocument(
+        id=str(entity["id"]),
+        kind=FILE_KIND[str(entity["type"])],
+        recipient=document.recipient.participant_id,
+        number=entity.get("number"),
+        gross=Decimal(entity["gross_amount"]),
+        file=file_id,
+    )
+
+
+def store_pdf(
+    uow: UnitOfWork,
+    document: Entity,
+    community: Mapping[str, Any],
+    issued: lib.Document | None = None,
+) -> Entity:
+    """Render a final document's PDF and keep it as a Document composed into the document.
+
+    `issued` is the library's document as the run calculated it (with its chart), numbered and
+    dated like `document`; without it the document is read back from the database.
+    """
+    if issued is None:
+        issued = library_document(uow, document)
+    payload = render_pdf(issued, library_community(community))
     number = str(document.get("number") or document["id"])
     reference = store_content(uow, payload, "application/pdf", f"billing document {number}")
     return uow.create(
@@ -689,7 +881,18 @@ def document_pdf(uow: UnitOfWork, document_id: str) -> bytes:
 
 
 def _own_document(ctx: CommandContext, document_id: str) -> Entity:
+    """A document of this community by entity id or by number."""
     document = ctx.uow.find(DOCUMENT, {"attr": "id", "op": "eq", "value": document_id}).items
+    if not document:
+        document = ctx.uow.find(
+            DOCUMENT,
+            {
+                "and": [
+                    {"attr": "community", "op": "eq", "value": ctx.entity_id},
+                    {"attr": "number", "op": "eq", "value": document_id},
+                ]
+            },
+        ).items
     if not document or document[0]["community"] != ctx.entity_id:
         raise BehaviourError(
             f"no billing document {document_id} in this community",
@@ -726,6 +929,10 @@ class CommunityBilling(Behaviour):
             )
         except lib.BillingError as exc:
             raise BehaviourError(str(exc), code="billing-period", path=("period",)) from exc
+        if kind == "final":
+            # Two final runs of one community never overlap: the second waits for the first
+            # and then finds its period billed (below).
+            lock_community(uow, str(ctx.entity_id))
         same_period = {
             "and": [
                 {"attr": "community", "op": "eq", "value": ctx.entity_id},
@@ -743,6 +950,17 @@ class CommunityBilling(Behaviour):
                 path=("period",),
             )
         members = _members(uow, community, settlement)
+        # Tariffs a member refers to are that member's own (Participant.tariff); the
+        # community's schedule is made of the others.
+        own = {
+            str(p["tariff"])
+            for p in find_all(
+                uow,
+                "energy_community/Participant",
+                {"attr": "community", "op": "eq", "value": ctx.entity_id},
+            )
+            if p.get("tariff")
+        }
         tariffs = [
             library_tariff(t)
             for t in find_all(
@@ -755,6 +973,7 @@ class CommunityBilling(Behaviour):
                     ]
                 },
             )
+            if str(t["id"]) not in own
         ]
         time_zone = str(community.get("time_zone") or "Europe/Vienna")
         values = _quantities(
@@ -793,31 +1012,24 @@ class CommunityBilling(Behaviour):
         }
         issued_on = issue_date or date.today()
         issued: list[IssuedDocument] = []
-        for document in run.documents:
-            entity = _store_document(
-                uow,
-                document,
-                class_qid=CLASS_OF[document.kind],
-                community=community,
-                run_id=str(stored_run["id"]),
-                points=points,
-            )
-            file_id = None
-            if kind == "final":
-                entity = _finalise(
-                    uow, entity, issued_on, int(community.get("payment_term_days") or 14)
+        term = int(community.get("payment_term_days") or 14)
+        written = _WRITTEN.set(_Written({}, {}))
+        try:
+            for document in run.documents:
+                issued.append(
+                    _issue(
+                        uow,
+                        document,
+                        community,
+                        str(stored_run["id"]),
+                        points,
+                        kind,
+                        issued_on,
+                        term,
+                    )
                 )
-                file_id = str(store_pdf(uow, entity, community)["id"])
-            issued.append(
-                IssuedDocument(
-                    id=str(entity["id"]),
-                    kind=FILE_KIND[str(entity["type"])],
-                    recipient=document.recipient.participant_id,
-                    number=entity.get("number"),
-                    gross=Decimal(entity["gross_amount"]),
-                    file=file_id,
-                )
-            )
+        finally:
+            _WRITTEN.reset(written)
         token = _RUN_PROBLEMS.set(run.problems)
         try:
             uow.update(
@@ -932,10 +1144,21 @@ class CommunityBilling(Behaviour):
         runs = uow.find(RUN, {"attr": "id", "op": "eq", "value": run}).items
         if not runs or runs[0]["community"] != ctx.entity_id or runs[0]["kind"] != "final":
             raise BehaviourError(f"no final billing run {run} here", code="no-run", path=("run",))
-        documents = [
-            library_document(uow, d)
-            for d in find_all(uow, DOCUMENT, {"attr": "billing_run", "op": "eq", "value": run})
-        ]
+        stored = find_all(uow, DOCUMENT, {"attr": "billing_run", "op": "eq", "value": run})
+        by_number = {str(d["number"]): d for d in stored if d.get("number")}
+        documents: list[lib.Document] = []
+        left_out: list[str] = []
+        for d in stored:
+            # A document already in a SEPA file, or (partly) paid, is not submitted again.
+            active = [
+                p for p, _ in _payments(uow, str(d["id"])) if p["payment_state"] in ACTIVE_PAYMENTS
+            ]
+            if active:
+                left_out.append(
+                    f"{d['number']}: has a payment already ({active[0]['payment_state']})"
+                )
+                continue
+            documents.append(library_document(uow, d))
         issuer = library_community(community)
         made: list[tuple[str, str, SepaFile]] = []
         try:
@@ -958,7 +1181,7 @@ class CommunityBilling(Behaviour):
             raise BehaviourError(str(exc), code="sepa", path=("run",)) from exc
         files: list[str] = []
         numbers: list[str] = []
-        left_out: list[str] = []
+        payments: list[str] = []
         for file_kind, name, sepa_file in made:
             numbers.extend(sepa_file.numbers)
             left_out.extend(f"{x.number}: {x.reason}" for x in sepa_file.left_out)
@@ -980,7 +1203,328 @@ class CommunityBilling(Behaviour):
                 },
             )
             files.append(str(entity["id"]))
-        return SepaResult(tuple(files), tuple(numbers), tuple(dict.fromkeys(left_out)))
+            for number in sepa_file.numbers:
+                payments.append(
+                    _submit(uow, by_number[number], file_kind, str(entity["id"]), collection_date)
+                )
+        return SepaResult(
+            tuple(files), tuple(numbers), tuple(dict.fromkeys(left_out)), tuple(payments)
+        )
+
+    @command
+    def mark_sent(
+        self,
+        ctx: CommandContext,
+        document: Annotated[str, "id or number of a final billing document"],
+    ) -> DocumentStateResult:
+        """Record that a final document was sent to its member (final → sent)."""
+        found = _own_document(ctx, document)
+        _check_state(found, "sent")
+        updated = ctx.uow.update(
+            str(found["type"]), str(found["id"]), {"document_state": "sent"}, found["version"]
+        )
+        return DocumentStateResult(str(updated["id"]), str(updated["number"]), "sent")
+
+    @command
+    def mark_paid(
+        self,
+        ctx: CommandContext,
+        document: Annotated[str, "id or number of a final or sent billing document"],
+        amount: Annotated[Decimal | None, "amount paid; default what is still open"] = None,
+        paid_on: Annotated[date | None, "value date of the payment; default today"] = None,
+        reference: Annotated[str | None, "remittance information or a note"] = None,
+    ) -> PaymentResult:
+        """Book a payment of a document by hand (a transfer, cash, a payout); a part payment
+        leaves the document open until the rest is booked, the last one marks it paid."""
+        found = _own_document(ctx, document)
+        _check_state(found, "paid")
+        open_amount = _payable(found) - _paid(ctx.uow, str(found["id"]))
+        if amount is None:
+            amount = open_amount
+        if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+            raise BehaviourError(
+                f"amount {amount} must be a positive amount in cents",
+                code="payment-amount",
+                path=("amount",),
+            )
+        if amount > open_amount:
+            raise BehaviourError(
+                f"document {found['number']} has {open_amount} EUR open; a payment of {amount} "
+                "EUR is more than that — book the open amount and handle the rest as a refund",
+                code="payment-amount",
+                path=("amount",),
+            )
+        return _book(
+            ctx.uow,
+            found,
+            amount,
+            paid_on or date.today(),
+            method="other",
+            remittance=reference,
+        )
+
+    @command
+    def import_statement(
+        self,
+        ctx: CommandContext,
+        statement: Annotated[str, "a camt.053 bank statement (the XML text)"],
+    ) -> StatementResult:
+        """Mark documents paid from a camt.053 bank statement: each booked transaction is
+        matched by end-to-end id, creditor reference or a document number in the remittance
+        information; what cannot be matched is reported with the reason, never guessed."""
+        try:
+            parsed = parse_statement(statement)
+        except StatementError as exc:
+            raise BehaviourError(
+                f"bank statement: {exc}", code="statement", path=("statement",)
+            ) from exc
+        uow = ctx.uow
+        documents = {
+            str(d["number"]): d
+            for d in find_all(
+                uow,
+                DOCUMENT,
+                {
+                    "and": [
+                        {"attr": "community", "op": "eq", "value": ctx.entity_id},
+                        {"attr": "document_state", "op": "ne", "value": "draft"},
+                    ]
+                },
+            )
+            if d.get("number")
+        }
+        matched: list[StatementLine] = []
+        unmatched: list[StatementLine] = []
+        paid: list[str] = []
+        for entry in parsed.entries:
+            numbers, reason = _match(uow, entry, documents)
+            text = entry.end_to_end_id or entry.reference or entry.remittance
+            line = StatementLine(entry.line, entry.amount, entry.credit, text, numbers, reason)
+            if reason:
+                unmatched.append(line)
+                continue
+            for number in numbers:
+                document = documents[number]
+                share = (
+                    entry.amount
+                    if len(numbers) == 1
+                    else _payable(document) - _paid(uow, str(document["id"]))
+                )
+                result = _book(
+                    uow,
+                    document,
+                    share,
+                    entry.value_date or entry.booking_date or date.today(),
+                    method="statement",
+                    remittance=entry.remittance or None,
+                    end_to_end_id=entry.end_to_end_id,
+                    account=(entry.counterparty_iban, entry.counterparty),
+                )
+                documents[number] = uow.get(DOCUMENT, str(document["id"]))
+                if result.state == "paid":
+                    paid.append(number)
+            matched.append(line)
+        return StatementResult(len(parsed.entries), tuple(matched), tuple(unmatched), tuple(paid))
+
+
+# -- payments ----------------------------------------------------------------------------------
+
+_NUMBER_TOKEN = re.compile(r"(?:[A-Z0-9]+-)*\d{4}-\d{6}")
+
+
+def _check_state(document: Mapping[str, Any], target: str) -> None:
+    state = str(document["document_state"])
+    name = document.get("number") or document["id"]
+    if document["type"] == CLASS_OF[lib.DocumentKind.INFORMATION] and target == "paid":
+        raise BehaviourError(
+            f"document {name} is an information statement: it asks for no payment",
+            code="document-state",
+            path=("document",),
+        )
+    if state not in ALLOWED_FROM[target]:
+        allowed = " or ".join(ALLOWED_FROM[target])
+        raise BehaviourError(
+            f"document {name} is {state}; only a {allowed} document can become {target}",
+            code="document-state",
+            path=("document",),
+        )
+
+
+def _payable(document: Mapping[str, Any]) -> Decimal:
+    return abs(Decimal(document.get("gross_amount") or 0))
+
+
+def _payments(uow: UnitOfWork, document_id: str) -> list[tuple[Entity, Decimal]]:
+    """The payments of a document with the amount each settles of it."""
+    return [
+        (uow.get(PAYMENT, str(link["id"])), Decimal(link["amount"]))
+        for link in uow.links(DOCUMENT, document_id, "payments")
+    ]
+
+
+def _paid(uow: UnitOfWork, document_id: str) -> Decimal:
+    """What booked payments settled of the document so far."""
+    return sum(
+        (amount for p, amount in _payments(uow, document_id) if p["payment_state"] == "booked"),
+        _ZERO,
+    )
+
+
+def _counterparty(iban: str | None, holder: str | None) -> dict[str, str] | None:
+    if not iban or not holder:
+        return None
+    try:
+        return {"iban": checked_iban(iban, "counterparty"), "holder": holder[:70]}
+    except lib.PaymentFileError:
+        return None
+
+
+def _book(
+    uow: UnitOfWork,
+    document: Mapping[str, Any],
+    amount: Decimal,
+    value_date: date,
+    *,
+    method: str,
+    remittance: str | None = None,
+    end_to_end_id: str | None = None,
+    account: tuple[str | None, str | None] = (None, None),
+) -> PaymentResult:
+    """Book `amount` against the document: a submitted SEPA payment of the same amount is booked
+    (the collection or payout arrived), otherwise a new booked Payment is linked; the document
+    becomes paid when nothing is open."""
+    incoming = Decimal(document["gross_amount"]) > 0
+    submitted = next(
+        (
+            p
+            for p, part in _payments(uow, str(document["id"]))
+            if p["payment_state"] == "submitted" and part == amount
+        ),
+        None,
+    )
+    if submitted is not None and method == "statement":
+        payment = uow.update(
+            PAYMENT,
+            str(submitted["id"]),
+            {"payment_state": "booked", "value_date": value_date},
+            submitted["version"],
+        )
+    else:
+        values: dict[str, Any] = {
+            "community": document["community"],
+            "participant": document["recipient"],
+            "amount": amount,
+            "currency": "EUR",
+            "value_date": value_date,
+            # A member's transfer and the community's payout are both credit transfers.
+            "method": "other" if method == "other" else "sepa_credit_transfer",
+            "direction": "incoming" if incoming else "outgoing",
+            "payment_state": "booked",
+        }
+        if remittance:
+            values["remittance_info"] = remittance[:140]
+        if end_to_end_id and _SEPA_REFERENCE.match(end_to_end_id):
+            values["end_to_end_id"] = end_to_end_id
+        if (counterparty := _counterparty(*account)) is not None:
+            values["counterparty_account"] = counterparty
+        payment = uow.create(PAYMENT, values)
+        uow.link(PAYMENT, str(payment["id"]), "documents", str(document["id"]), {"amount": amount})
+    paid = _paid(uow, str(document["id"]))
+    open_amount = _payable(document) - paid
+    state = str(document["document_state"])
+    if open_amount <= 0 and state != "paid":
+        current = uow.get(DOCUMENT, str(document["id"]))
+        uow.update(
+            str(current["type"]), str(current["id"]), {"document_state": "paid"}, current["version"]
+        )
+        state = "paid"
+    return PaymentResult(
+        str(payment["id"]),
+        str(document["id"]),
+        str(document["number"]),
+        amount,
+        paid,
+        open_amount,
+        state,
+    )
+
+
+def _submit(
+    uow: UnitOfWork, document: Mapping[str, Any], file_kind: str, file_id: str, day: date
+) -> str:
+    """A submitted Payment of a document in a SEPA file (end-to-end id = document number)."""
+    debit = file_kind == "sepa_direct_debit_file"
+    participant = uow.get("energy_community/Participant", str(document["recipient"]))
+    values: dict[str, Any] = {
+        "community": document["community"],
+        "participant": document["recipient"],
+        "amount": _payable(document),
+        "currency": "EUR",
+        "value_date": day,
+        "method": "sepa_direct_debit" if debit else "sepa_credit_transfer",
+        "direction": "incoming" if debit else "outgoing",
+        "payment_state": "submitted",
+        "end_to_end_id": str(document["number"]),
+        "remittance_info": str(document["number"]),
+        "sepa_file": file_id,
+    }
+    if participant.get("bank_account"):
+        values["counterparty_account"] = participant["bank_account"]
+    payment = uow.create(PAYMENT, values)
+    uow.link(
+        PAYMENT,
+        str(payment["id"]),
+        "documents",
+        str(document["id"]),
+        {"amount": _payable(document)},
+    )
+    return str(payment["id"])
+
+
+def _match(
+    uow: UnitOfWork, entry: StatementEntry, documents: Mapping[str, Mapping[str, Any]]
+) -> tuple[tuple[str, ...], str]:
+    """The documents a statement transaction pays, or ((), why not)."""
+    if not entry.booked:
+        return (), "not booked yet (pending)"
+    if entry.reversal:
+        return (), "a reversal (returned debit or transfer): check and book it by hand"
+    if entry.currency != "EUR":
+        return (), f"currency {entry.currency}, not EUR"
+    numbers: list[str] = []
+    for candidate in (entry.end_to_end_id, entry.reference):
+        if candidate and candidate in documents:
+            numbers = [candidate]
+            break
+    if not numbers:
+        text = " ".join(x for x in (entry.remittance, entry.reference or "") if x).upper()
+        numbers = list(dict.fromkeys(t for t in _NUMBER_TOKEN.findall(text) if t in documents))
+    if not numbers:
+        return (), "no document number in the end-to-end id or the remittance information"
+    found = [documents[n] for n in numbers]
+    for document in found:
+        owed_by_member = Decimal(document["gross_amount"]) > 0
+        if owed_by_member != entry.credit:
+            return tuple(numbers), (
+                f"{'money received' if entry.credit else 'money paid out'} for document "
+                f"{document['number']}, which "
+                + ("the member owes" if owed_by_member else "the community owes")
+            )
+        if document["document_state"] not in ALLOWED_FROM["paid"]:
+            return tuple(numbers), f"document {document['number']} is {document['document_state']}"
+    open_amounts = [_payable(d) - _paid(uow, str(d["id"])) for d in found]
+    if len(found) == 1:
+        if entry.amount > open_amounts[0]:
+            return tuple(numbers), (
+                f"pays {entry.amount} EUR, but document {numbers[0]} has {open_amounts[0]} EUR open"
+            )
+        return tuple(numbers), ""
+    if entry.amount != sum(open_amounts, _ZERO):
+        return tuple(numbers), (
+            f"pays {entry.amount} EUR for {', '.join(numbers)}, which have "
+            f"{sum(open_amounts, _ZERO)} EUR open together: book it by hand"
+        )
+    return tuple(numbers), ""
 
 
 __all__ = [
@@ -989,9 +1533,13 @@ __all__ = [
     "BillingRunRules",
     "CancellationResult",
     "CommunityBilling",
+    "DocumentStateResult",
     "IssuedDocument",
     "LineItemRules",
+    "PaymentResult",
     "SepaResult",
+    "StatementLine",
+    "StatementResult",
     "StoredFileRules",
     "document_pdf",
     "file_bytes",

@@ -23,6 +23,25 @@ from meshkit.runtime import RepositoryError, UnitOfWork
 from meshkit.runtime.content import CONTENT_PREFIX, keep_content, read_content
 
 NUMBER_RANGE = "energy_community/DocumentNumberRange"
+COMMUNITY = "energy_community/EnergyCommunity"
+
+
+def lock_community(uow: UnitOfWork, community_id: str) -> None:
+    """Hold the community's row until `uow`'s transaction ends, so that final runs of one
+    community are serialised: a second run waits here and then sees the first one's result.
+
+    PostgreSQL: `SELECT … FOR UPDATE` on the row. SQLite: a no-op `UPDATE` of the row takes the
+    database's write lock (a second writer waits for `busy_timeout`, then fails — it never
+    bills twice).
+    """
+    table = uow.repository.storage.of(COMMUNITY).table
+    where = (table.c.id == community_id, table.c.tenant == uow.tenant)
+    statement: sa.Executable
+    if uow.connection.dialect.name == "postgresql":
+        statement = sa.select(table.c.id).where(*where).with_for_update()
+    else:
+        statement = table.update().where(*where).values({table.c.id.name: table.c.id})
+    uow.connection.execute(statement)
 
 
 def number_text(prefix: str, year: int, number: int) -> str:
@@ -92,6 +111,7 @@ __all__ = [
     "DatabaseNumberSequence",
     "checksum",
     "load_content",
+    "lock_community",
     "number_text",
     "store_content",
     "take_number",

@@ -62,6 +62,33 @@ def _shares(period: Period, segments: list[TariffSegment]) -> list[_Share]:
     ]
 
 
+def _active(shares: list[_Share], active: DateRange | None, period: Period) -> list[Decimal]:
+    """Per segment, the part of the period's fee owed for the `active` days (None: all).
+
+    Pro rata by days: the active days over the period's days, rounded to 6 decimals, shared by
+    the segments in proportion to their active days (the last takes the rest). A whole period
+    gives exactly the segments' fractions.
+    """
+    fractions = [share.fraction for share in shares]
+    if active is None or active.intersection(period.days) == period.days:
+        return fractions
+    days = [
+        part.days if (part := share.segment.days.intersection(active)) is not None else 0
+        for share in shares
+    ]
+    if not sum(days):
+        return [ZERO for _ in shares]
+    total = round_to(Decimal(sum(days)) / period.days.days, PRICE_STEP)
+    return split_pro_rata(total, days, PRICE_STEP)
+
+
+def _pro_rata_text(active: DateRange | None, period: Period) -> str:
+    if active is None or (part := active.intersection(period.days)) == period.days:
+        return ""
+    days = part.days if part is not None else 0
+    return f" (anteilig {days}/{period.days.days} Tage)"
+
+
 class _Lines:
     """Collects lines and numbers their positions."""
 
@@ -108,7 +135,7 @@ def calculate(
     quantities: Quantities,
 ) -> Document:
     """The draft document of `participant` for `period`."""
-    segments = schedule.segments(period.days)
+    segments = schedule.segments(period.days, participant.tariff)
     consumers = sorted(
         p.id for p in participant.metering_points if p.direction is Direction.CONSUMPTION
     )
@@ -119,7 +146,15 @@ def calculate(
     consumed = {point: quantities.by_range(point, ranges) for point in consumers}
     kept = {point: quantities.by_range(point, ranges) for point in producers}
     lines = _Lines()
-    for index, share in enumerate(_shares(period, segments)):
+    shares_of_period = _shares(period, segments)
+    member_part = _active(shares_of_period, participant.membership, period)
+    member_text = _pro_rata_text(participant.membership, period)
+    point_parts = [_active(shares_of_period, p.days, period) for p in participant.metering_points]
+    points_text = next(
+        (" (anteilig)" for p in participant.metering_points if _pro_rata_text(p.days, period)),
+        "",
+    )
+    for index, share in enumerate(shares_of_period):
         tariff, days = share.segment.tariff, share.segment.days
         suffix = f" {days}"
         charged = community_treatment(community.tax_regime, tariff.vat_rate, community.vat_notes)
@@ -183,16 +218,22 @@ def calculate(
         fees = (
             (
                 LineItemKind.MEMBERSHIP_FEE,
-                "Mitgliedsbeitrag",
-                round_to(share.fraction * months / year, PRICE_STEP),
+                f"Mitgliedsbeitrag{member_text}",
+                round_to(member_part[index] * months / year, PRICE_STEP),
                 "Jahr",
                 tariff.membership_fee,
             ),
-            (LineItemKind.BASE_FEE, "Grundgebühr", share.fraction, "Periode", tariff.base_fee),
+            (
+                LineItemKind.BASE_FEE,
+                f"Grundgebühr{member_text}",
+                member_part[index],
+                "Periode",
+                tariff.base_fee,
+            ),
             (
                 LineItemKind.METERING_POINT_FEE,
-                _point_count(len(participant.metering_points)),
-                share.fraction * len(participant.metering_points),
+                _point_count(len(participant.metering_points)) + points_text,
+                sum((part[index] for part in point_parts), ZERO),
                 "ZP-Periode",
                 tariff.metering_point_fee,
             ),

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from .periods import DateRange
+from .tariffs import Tariff
 from .vat import TaxRegime
 
 
@@ -64,10 +66,15 @@ class Direction(StrEnum):
 
 @dataclass(frozen=True)
 class MeteringPoint:
-    """A metering point in the community; `id` is the 33-character Zählpunkt id."""
+    """A metering point in the community; `id` is the 33-character Zählpunkt id.
+
+    `days` are the days of the period it takes part in (its participation); None means the
+    whole period. Its metering-point fee is pro-rated by them.
+    """
 
     id: str
     direction: Direction
+    days: DateRange | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,11 @@ class Participant:
 
     `statement_only` members get an information statement (no payment), e.g. when another
     party settles their energy; everyone else gets an invoice or a credit note.
+
+    `tariff` is the member's own tariff: on the days it is valid it replaces the community's
+    (on the other days of the period the community's tariffs apply). `membership` are the days
+    of the period the member belongs to the community (None: all of them); the membership and
+    base fees are pro-rated by them.
     """
 
     id: str
@@ -87,6 +99,8 @@ class Participant:
     bank_account: BankAccount | None = None
     mandate: Mandate | None = None
     statement_only: bool = False
+    tariff: Tariff | None = None
+    membership: DateRange | None = None
 
 
 @dataclass(frozen=True)

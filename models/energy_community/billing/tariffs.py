@@ -106,10 +106,27 @@ class TariffSchedule:
                 )
         self.tariffs: tuple[Tariff, ...] = tuple(ordered)
 
-    def segments(self, days: DateRange) -> list[TariffSegment]:
-        """`days` cut where the tariff changes; refused if some day has no tariff."""
+    def segments(self, days: DateRange, own: Tariff | None = None) -> list[TariffSegment]:
+        """`days` cut where the tariff changes; refused if some day has no tariff.
+
+        `own` (a member's own tariff) prices the days it is valid; the schedule the others.
+        """
+        part = own.validity.intersection(days) if own is not None else None
+        if own is None or part is None:
+            return self._segments(days, days.days)
+        segments: list[TariffSegment] = []
+        if part.first > days.first:
+            before = DateRange(days.first, part.first - timedelta(days=1))
+            segments.extend(self._segments(before, days.days))
+        segments.append(TariffSegment(own, part, days.days))
+        if part.last < days.last:
+            after = DateRange(part.last + timedelta(days=1), days.last)
+            segments.extend(self._segments(after, days.days))
+        return segments
+
+    def _segments(self, days: DateRange, period_days: int) -> list[TariffSegment]:
         segments = [
-            TariffSegment(tariff, part, days.days)
+            TariffSegment(tariff, part, period_days)
             for tariff in self.tariffs
             if (part := tariff.validity.intersection(days)) is not None
         ]
