@@ -27,6 +27,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from sqlalchemy.exc import OperationalError
 
 from meshkit.apps.cli.ck import compile_builtin
 from meshkit.models.energy_community.behaviours.allocation import AllocationSummary, EnergyTotals
@@ -118,6 +119,8 @@ def unit_of_work(database_url: str | None, model: str, tenant: str) -> Iterator[
             yield uow
     except RepositoryError as exc:
         _fail(str(exc))
+    except OperationalError as exc:  # e.g. SQLite's "database is locked" after the busy wait
+        _fail(f"the database refused: {str(exc.orig).strip() or type(exc.orig).__name__}")
     finally:
         engine.dispose()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
 from decimal import Decimal
 
@@ -20,6 +21,7 @@ from energy_world import (
     readings,
     write_operator,
 )
+from sqlalchemy.exc import OperationalError
 from typer.testing import CliRunner
 
 import meshkit.apps.cli.energy as energy_cli
@@ -121,3 +123,17 @@ def test_refusals_are_one_line_and_exit_1(database_url: str, model: CompiledMode
 )
 def test_periods(text: str, days: tuple[str, str]) -> None:
     assert tuple(str(d) for d in parse_period(text)) == days
+
+
+def test_a_locked_database_is_one_line_not_a_traceback(
+    database_url: str, model: CompiledModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    upgrade(Setup(database_url, model))
+
+    def locked(*_args: object, **_kwargs: object) -> None:
+        raise OperationalError("UPDATE ...", {}, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(Repository, "unit_of_work", locked)
+    code, output = run(database_url, "allocate", EC, "2026-03")
+    assert code == 1
+    assert output == "error: the database refused: database is locked"
