@@ -23,6 +23,7 @@ import operator
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
@@ -41,8 +42,9 @@ from meshkit.runtime.audit import (
     changes,
     created_fragments,
 )
-from meshkit.runtime.behaviours.behaviour import HOOKS, Change, CommandContext
+from meshkit.runtime.behaviours.behaviour import HOOKS, Change, CommandContext, LinkChange
 from meshkit.runtime.behaviours.registry import BehaviourRegistry, ClassBehaviours
+from meshkit.runtime.database import ALL_TENANTS, all_tenants, begin_in_tenant
 from meshkit.runtime.errors import (
     ConflictError,
     EraseRefusedError,
@@ -57,6 +59,7 @@ from meshkit.runtime.events.event import Event, EventKind, PendingEvent
 from meshkit.runtime.events.log import EventLog
 from meshkit.runtime.query import Filter, OrderBy, Page, QueryCompiler, raise_if_errors
 from meshkit.runtime.storage.bulk import BulkInsert
+from meshkit.runtime.storage.security import enable_row_level_security, tenant_tables
 from meshkit.runtime.storage.tables import ClassStorage, ForeignKeyEnd, LinkEnd, Storage
 from meshkit.runtime.validation import SYSTEM_ATTRIBUTES, CheckedInput, EntityValidator
 from meshkit.runtime.values import ValueCoercer, to_json
@@ -112,8 +115,13 @@ class Repository:
         return plan
 
     def create_tables(self) -> None:
-        """Create every table that does not exist yet (migrations manage changes later)."""
-        self.storage.metadata.create_all(self.engine)
+        """Create every table that does not exist yet (migrations manage changes later); on
+        PostgreSQL every table with a tenant column gets the row-level security policy."""
+        with self.engine.begin() as connection:
+            self.storage.metadata.create_all(connection)
+            enable_row_level_security(
+                connection, tenant_tables(self.storage.metadata.tables.values())
+            )
 
     def drop_tables(self) -> None:
         self.storage.metadata.drop_all(self.engine)
@@ -127,8 +135,10 @@ class Repository:
         """
         if not tenant:
             raise ValueError("a unit of work needs a tenant")
+        if tenant == ALL_TENANTS:
+            raise ValueError(f"'{ALL_TENANTS}' is not a tenant: it stands for all of them")
         with self.engine.connect() as connection:
-            with connection.begin():
+            with begin_in_tenant(connection, tenant):
                 uow = UnitOfWork(self, connection, tenant, actor)
                 yield uow
                 committed = uow._write_outbox()
@@ -136,7 +146,7 @@ class Repository:
 
     def history(self, entity_id: str, *, tenant: str) -> list[AuditEntry]:
         """The audit trail of one entity of `tenant`, oldest first."""
-        with self.engine.connect() as connection:
+        with self.engine.connect() as connection, begin_in_tenant(connection, tenant):
             return self.audit.history(connection, tenant, entity_id)
 
 
@@ -479,16 +489,17 @@ class UnitOfWork:
         attributes: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Link the entity to `other_id` through a link-table end (attributes replace any
-        present on an existing link)."""
+        present on an existing link). The before_link / after_link hooks of both entities'
+        classes run in the write's savepoint."""
         storage = self._storage.of(class_ref)
         link_end = self._link_end(storage, end)
-        self._require(storage, entity_id)
+        own_type = self._require(storage, entity_id)
         errors = ErrorCollector()
         values = self._validator.check_link_attributes(
             link_end.link.attributes, attributes or {}, errors
         )
         other_cls = storage.cls.ends[end].other
-        self._check_target(other_cls, other_id, (end,), errors)
+        other_type = self._check_target(other_cls, other_id, (end,), errors)
         errors.raise_if_any(f"cannot link {storage.cls.qid} '{entity_id}' via '{end}'")
         table = link_end.link.table
         key = {
@@ -508,15 +519,21 @@ class UnitOfWork:
         now = datetime.now(UTC)
         with self._write(storage):
             existing = self.connection.execute(sa.select(table).where(match)).mappings().first()
+            before = None if existing is None else self._link_attributes(link_end, existing)
+            hooks = self._link_hooks(
+                Operation.LINK, link_end, (own_type, entity_id), (other_type, other_id)
+            )
+            seen_after = MappingProxyType(values)
+            for behaviours, change in hooks:
+                behaviours.run("before_link", replace(change, before=before, after=seen_after))
             if existing is None:
                 self.connection.execute(table.insert().values(row))
-                before: dict[str, Any] = {}
             else:
                 self.connection.execute(table.update().where(match).values(row))
-                before = {n: existing[n] for n in link_end.link.attributes}
+            raw_before = {n: existing[n] for n in link_end.link.attributes} if existing else None
             row_changes = {
                 f"{end}[{other_id}]": {
-                    "before": to_json(before) if existing else None,
+                    "before": to_json(raw_before) if raw_before is not None else None,
                     "after": to_json(values),
                 }
             }
@@ -526,32 +543,92 @@ class UnitOfWork:
                 end=end,
                 related_id=other_id,
             )
+            for behaviours, change in hooks:
+                behaviours.run("after_link", replace(change, before=before, after=seen_after))
         return {"id": other_id, **values}
 
     def unlink(self, class_ref: str, entity_id: str, end: str, other_id: str) -> bool:
-        """Remove a link; False when there was none."""
+        """Remove a link; False when there was none (then no hook runs). The before_unlink /
+        after_unlink hooks of both entities' classes run in the write's savepoint."""
         storage = self._storage.of(class_ref)
         link_end = self._link_end(storage, end)
-        self._require(storage, entity_id)
+        own_type = self._require(storage, entity_id)
         table = link_end.link.table
+        match = sa.and_(
+            table.c.tenant == self.tenant,
+            link_end.own == entity_id,
+            link_end.other_column == other_id,
+        )
         now = datetime.now(UTC)
         with self._write(storage):
-            result = self.connection.execute(
-                table.delete().where(
-                    table.c.tenant == self.tenant,
-                    link_end.own == entity_id,
-                    link_end.other_column == other_id,
-                )
+            existing = self.connection.execute(sa.select(table).where(match)).mappings().first()
+            if existing is None:
+                return False
+            before = self._link_attributes(link_end, existing)
+            other_cls = storage.cls.ends[end].other
+            other_type = self._types_of(other_cls, [other_id]).get(other_id, other_cls)
+            hooks = self._link_hooks(
+                Operation.UNLINK, link_end, (own_type, entity_id), (other_type, other_id)
             )
-            if result.rowcount:
-                row_changes = {f"{end}[{other_id}]": {"before": "linked", "after": None}}
-                self._record(
-                    now,
-                    [AuditRow(entity_id, storage.cls.qid, Operation.UNLINK, row_changes)],
-                    end=end,
-                    related_id=other_id,
-                )
-        return bool(result.rowcount)
+            for behaviours, change in hooks:
+                behaviours.run("before_unlink", replace(change, before=before))
+            self.connection.execute(table.delete().where(match))
+            row_changes = {f"{end}[{other_id}]": {"before": "linked", "after": None}}
+            self._record(
+                now,
+                [AuditRow(entity_id, storage.cls.qid, Operation.UNLINK, row_changes)],
+                end=end,
+                related_id=other_id,
+            )
+            for behaviours, change in hooks:
+                behaviours.run("after_unlink", replace(change, before=before))
+        return True
+
+    def _link_attributes(self, link_end: LinkEnd, row: Mapping[Any, Any]) -> Mapping[str, Any]:
+        """The attributes of a stored link, read-only, as hooks see them."""
+        return MappingProxyType(
+            {
+                name: self._from_column(attr.type.kind, attr, row[name])
+                for name, attr in link_end.link.attributes.items()
+            }
+        )
+
+    def _link_hooks(
+        self,
+        operation: Operation,
+        link_end: LinkEnd,
+        own: tuple[str, str],
+        other: tuple[str, str],
+    ) -> list[tuple[ClassBehaviours, LinkChange]]:
+        """The behaviours of both ends that hook `operation`, each with the change seen from
+        its own end (before/after are filled in by the caller)."""
+        before_hook, after_hook = HOOKS[operation]
+        association = link_end.link.association
+        ends = {EndSide.SOURCE: association.name, EndSide.TARGET: association.inverse}
+        other_side = EndSide.TARGET if link_end.side is EndSide.SOURCE else EndSide.SOURCE
+        classes = self.repository.model.classes
+        found = []
+        for (this_type, this_id), (that_type, that_id), side in (
+            (own, other, link_end.side),
+            (other, own, other_side),
+        ):
+            behaviours = self._behaviours.of(this_type)
+            if not (behaviours.has(before_hook) or behaviours.has(after_hook)):
+                continue
+            change = LinkChange(
+                uow=self,
+                cls=classes[this_type],
+                operation=operation,
+                entity_id=this_id,
+                end=ends[side],
+                association=association.qid,
+                other_cls=classes[that_type],
+                other_id=that_id,
+                before=None,
+                after=None,
+            )
+            found.append((behaviours, change))
+        return found
 
     # ================================================================== commands
     def call(self, class_ref: str, entity_id: str, command: str, /, **arguments: Any) -> Any:
@@ -595,9 +672,12 @@ class UnitOfWork:
                 return row
         return None
 
-    def _require(self, storage: ClassStorage, entity_id: str) -> None:
-        if self._row(storage, entity_id) is None:
+    def _require(self, storage: ClassStorage, entity_id: str) -> str:
+        """The concrete type of the entity; NotFoundError if there is none in this tenant."""
+        row = self._row(storage, entity_id)
+        if row is None:
             raise NotFoundError(storage.cls.qid, entity_id)
+        return str(row["type"])
 
     def _decode(self, row: Mapping[Any, Any]) -> Entity:
         storage = self._storage.of(row["type"])
@@ -672,6 +752,9 @@ class UnitOfWork:
     def _write_outbox(self) -> list[Event]:
         """Write the pending events to the outbox (called once, just before the commit)."""
         pending, self._pending = self._pending, []
+        if pending:
+            # Positions follow the last event of any tenant; the rows carry this tenant.
+            all_tenants(self.connection)
         return self.repository.events.outbox.append(self.connection, pending)
 
     def _change(
@@ -947,7 +1030,9 @@ class UnitOfWork:
 
     def _check_target(
         self, class_qid: str, entity_id: str, path: tuple[str, ...], errors: ErrorCollector
-    ) -> None:
+    ) -> str:
+        """The concrete type of the entity `entity_id` must be (of `class_qid`); `class_qid`
+        itself when an error was added."""
         found = self._types_of(class_qid, [entity_id]).get(entity_id)
         if found is None:
             errors.add(
@@ -955,6 +1040,9 @@ class UnitOfWork:
             )
         elif found not in self._storage.of(class_qid).concrete_types:
             errors.add("wrong-class", path, f"'{entity_id}' is a {found}, not a {class_qid}")
+        else:
+            return found
+        return class_qid
 
     def _types_of(self, class_qid: str, ids: Sequence[str]) -> dict[str, str]:
         """id -> concrete type of those ids found in the tables where `class_qid` lives."""

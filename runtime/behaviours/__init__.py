@@ -14,7 +14,13 @@ dotted path `module:object`; `BehaviourRegistry.for_model` resolves them all onc
 docs/behaviours.md.
 """
 
-from meshkit.runtime.behaviours.behaviour import Behaviour, Change, CommandContext, Transition
+from meshkit.runtime.behaviours.behaviour import (
+    Behaviour,
+    Change,
+    CommandContext,
+    LinkChange,
+    Transition,
+)
 from meshkit.runtime.behaviours.commands import CommandSpec, Parameter, command
 from meshkit.runtime.behaviours.discovery import ENTRY_POINT_GROUP
 from meshkit.runtime.behaviours.errors import (
@@ -43,6 +49,7 @@ __all__ = [
     "CommandContext",
     "CommandDefinitionError",
     "CommandSpec",
+    "LinkChange",
     "Parameter",
     "Transition",
     "UnresolvedBehaviour",

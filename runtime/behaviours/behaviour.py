@@ -44,6 +44,38 @@ class Change:
 
 
 @dataclass(frozen=True)
+class LinkChange:
+    """A link between two entities being made, changed or removed (`link` / `unlink`).
+
+    Seen from one end: `entity_id` of class `cls` is linked through its end `end` to
+    `other_id` of class `other_cls`. The hooks of both entities' classes run, each with the
+    change seen from its own end. `before` holds the link's attributes if the link existed
+    (None when `link` makes a new one); `after` the attributes it will have (None on unlink).
+    """
+
+    uow: UnitOfWork
+    cls: ClassDef  # the concrete class of the entity at this end
+    operation: Operation  # link or unlink
+    entity_id: str
+    end: str  # the association end navigated from this entity
+    association: str  # the association's qid
+    other_cls: ClassDef  # the concrete class of the entity at the other end
+    other_id: str
+    before: Mapping[str, Any] | None
+    after: Mapping[str, Any] | None
+
+    @property
+    def changed(self) -> frozenset[str]:
+        """Link attributes that are set (new link) or differ (existing link); none on unlink."""
+        if self.after is None:
+            return frozenset()
+        if self.before is None:
+            return frozenset(k for k, v in self.after.items() if v is not None)
+        before = self.before
+        return frozenset(k for k, v in self.after.items() if before.get(k) != v)
+
+
+@dataclass(frozen=True)
 class Transition:
     """A watched attribute changing value: `state` active → archived, `status` draft → sent."""
 
@@ -70,7 +102,8 @@ class Behaviour:
 
     Override only the hooks you need; the runtime calls no hook a behaviour leaves alone.
     Order on a write: validate → compute → on_transition → before_<op> → SQL and outbox row
-    → after_<op>. Behaviours are shared by every unit of work: keep no per-request state.
+    → after_<op>; `link` / `unlink` run only before_<op> → SQL → after_<op>, with a
+    `LinkChange`. Behaviours are shared by every unit of work: keep no per-request state.
     Commands are methods decorated with `@command`.
     """
 
@@ -96,6 +129,10 @@ class Behaviour:
     def after_archive(self, change: Change) -> None: ...
     def before_erase(self, change: Change) -> None: ...
     def after_erase(self, change: Change) -> None: ...
+    def before_link(self, change: LinkChange) -> None: ...
+    def after_link(self, change: LinkChange) -> None: ...
+    def before_unlink(self, change: LinkChange) -> None: ...
+    def after_unlink(self, change: LinkChange) -> None: ...
 
 
 #: Hook names the runtime calls, by operation: (before, after).
@@ -104,4 +141,6 @@ HOOKS: Mapping[Operation, tuple[str, str]] = {
     Operation.UPDATE: ("before_update", "after_update"),
     Operation.ARCHIVE: ("before_archive", "after_archive"),
     Operation.ERASE: ("before_erase", "after_erase"),
+    Operation.LINK: ("before_link", "after_link"),
+    Operation.UNLINK: ("before_unlink", "after_unlink"),
 }

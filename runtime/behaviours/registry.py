@@ -15,6 +15,7 @@ from meshkit.runtime.behaviours.behaviour import (
     Behaviour,
     Change,
     CommandContext,
+    LinkChange,
     Transition,
 )
 from meshkit.runtime.behaviours.commands import CommandSpec, command_methods, describe
@@ -40,6 +41,10 @@ _HOOKS = (
     "after_archive",
     "before_erase",
     "after_erase",
+    "before_link",
+    "after_link",
+    "before_unlink",
+    "after_unlink",
 )
 
 
@@ -136,7 +141,7 @@ class ClassBehaviours:
                         step,
                     )
 
-    def run(self, hook: str, change: Change) -> None:
+    def run(self, hook: str, change: Change | LinkChange) -> None:
         """Call a before_/after_ hook of every behaviour that has one."""
         for b in self._hooks[hook]:
             invoke(b, hook, self.class_qid, getattr(b.behaviour, hook), change)

@@ -5,7 +5,9 @@ No alembic.ini: `Setup` says which database, which compiled model and which vers
 Every upgrade or downgrade runs in ONE transaction on one connection (PostgreSQL and SQLite
 both have transactional DDL): a failing step leaves the database as it was. On SQLite foreign
 keys are switched off for the migration's connection (batch mode rebuilds tables) and checked
-with `PRAGMA foreign_key_check` before the commit.
+with `PRAGMA foreign_key_check` before the commit. On PostgreSQL, after the revisions ran, every
+table of the schema with a tenant column gets the row-level security policy where it is missing
+(`meshkit.runtime.storage.security`), in the same transaction.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from meshkit.runtime.migrations.versions import (
     ensure_version_table,
     mismatches,
 )
+from meshkit.runtime.storage.security import enable_row_level_security
 
 #: The Alembic environment (env.py, script.py.mako) at the root of the source tree.
 DEFAULT_SCRIPT_LOCATION = Path(__file__).resolve().parents[2] / "migrations"
@@ -216,6 +219,8 @@ def _run(setup: Setup, direction: str, revision: str, allow_data_loss: bool) -> 
                 command.downgrade(config, revision)
         except CommandError as exc:
             raise MigrationError(str(exc)) from None
+        # Policies follow the tables, whichever revisions made them (PostgreSQL only).
+        enable_row_level_security(connection)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from meshkit.runtime import FieldError
-from meshkit.runtime.behaviours import Behaviour, Change, CommandContext, Transition, command
+from meshkit.runtime.behaviours import (
+    Behaviour,
+    Change,
+    CommandContext,
+    LinkChange,
+    Transition,
+    command,
+)
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,35 @@ class Recorder(Behaviour):
 
     def after_erase(self, change: Change) -> None:
         self._note("after_erase", change)
+
+    def _note_link(self, hook: str, change: LinkChange) -> None:
+        extra = (change.end, change.other_cls.qid, change.other_id, change.changed)
+        CALLS.append(
+            Call(
+                type(self).__name__,
+                hook,
+                change.cls.qid,
+                change.entity_id,
+                change.changed,
+                change.before,
+                change.after,
+                extra,
+            )
+        )
+        if hook in FAIL:
+            raise FAIL[hook]
+
+    def before_link(self, change: LinkChange) -> None:
+        self._note_link("before_link", change)
+
+    def after_link(self, change: LinkChange) -> None:
+        self._note_link("after_link", change)
+
+    def before_unlink(self, change: LinkChange) -> None:
+        self._note_link("before_unlink", change)
+
+    def after_unlink(self, change: LinkChange) -> None:
+        self._note_link("after_unlink", change)
 
 
 class LocalRules(Behaviour):
