@@ -6,7 +6,7 @@ readers produce is described here a second time, column for column; a test keeps
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -145,10 +145,15 @@ def _exact_values(frame: pl.DataFrame) -> pl.Series:
     return converted
 
 
-def prepare(frame: pl.DataFrame, definition: SeriesDef) -> pl.DataFrame:
+def prepare(
+    frame: pl.DataFrame, definition: SeriesDef, *, carry: Sequence[str] = ()
+) -> pl.DataFrame:
     """Check a generic load frame against the series and return it normalised
-    (times UTC in microseconds, values Decimal(18, 6)), sorted by key, code and start."""
-    _check_columns(frame, SERIES_SCHEMA, "series")
+    (times UTC in microseconds, values Decimal(18, 6)), sorted by key, code and start.
+
+    `carry`: extra columns passed through unchecked; a batch of loads carries its part number
+    (the first of them) and the source, and may repeat an interval in different parts."""
+    _check_columns(frame.drop(carry), SERIES_SCHEMA, "series")
     frame = frame.with_columns(
         pl.col("start").dt.convert_time_zone("UTC").cast(TIME_DTYPE),
         pl.col("quality").cast(pl.String),
@@ -168,14 +173,14 @@ def prepare(frame: pl.DataFrame, definition: SeriesDef) -> pl.DataFrame:
     _check_declared(frame, "code", tuple(c.code for c in definition.codes), definition)
     _check_declared(frame, "quality", definition.qualities, definition)
     _check_alignment(frame, definition)
-    duplicated = frame.select("key", "code", "start").is_duplicated()
+    duplicated = frame.select(*carry[:1], "key", "code", "start").is_duplicated()
     if duplicated.any():
         raise SeriesInputError(
             f"{int(duplicated.sum())} rows repeat a (key, code, start) of the same load, e.g. "
             + _sample(frame, duplicated, ["key", "code", "start"])
             + "; a load may hold one value per interval"
         )
-    return frame.select(list(SERIES_SCHEMA)).sort("key", "code", "start")
+    return frame.select(*SERIES_SCHEMA, *carry).sort("key", "code", "start")
 
 
 def _check_lengths(frame: pl.DataFrame) -> None:
@@ -218,11 +223,13 @@ def _check_alignment(frame: pl.DataFrame, definition: SeriesDef) -> None:
         )
 
 
-def readings_to_series(frame: pl.DataFrame, definition: SeriesDef) -> pl.DataFrame:
+def readings_to_series(
+    frame: pl.DataFrame, definition: SeriesDef, *, carry: Sequence[str] = ()
+) -> pl.DataFrame:
     """The readings frame (metering_point, meter_code, start, end, value, unit, quality) as a
     generic load frame, after checking that each `end` is one interval after its `start` and
     that the unit is the series' unit (case-insensitive: EDA writes KWH for kWh)."""
-    _check_columns(frame, READINGS_SCHEMA, "readings")
+    _check_columns(frame.drop(carry), READINGS_SCHEMA, "readings")
     length = (
         pl.col("end").dt.convert_time_zone("UTC") - pl.col("start").dt.convert_time_zone("UTC")
     ).dt.total_seconds()
@@ -247,6 +254,7 @@ def readings_to_series(frame: pl.DataFrame, definition: SeriesDef) -> pl.DataFra
         "start",
         "value",
         "quality",
+        *carry,
     )
 
 

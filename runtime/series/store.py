@@ -30,6 +30,7 @@ from meshkit.ck.model import CompiledModel, SeriesDef
 from meshkit.runtime.database import is_postgresql
 from meshkit.runtime.series.errors import SeriesError, UnknownSeriesError
 from meshkit.runtime.series.schema import (
+    SERIES_SCHEMA,
     SOURCE_LENGTH,
     SUM_DTYPE,
     VALUE_DTYPE,
@@ -179,9 +180,9 @@ class SeriesStore:
         delivered before, change nothing. With `connection` the load joins the caller's
         transaction; otherwise it commits on its own.
         """
-        qid, definition = self.series(series)
-        _check_identity(tenant, source)
-        return self._load(prepare(frame, definition), qid, tenant, source, connection)
+        return self.write_batch(
+            [(source, frame)], series=series, tenant=tenant, connection=connection
+        )
 
     def write_readings(
         self,
@@ -193,19 +194,71 @@ class SeriesStore:
         connection: sa.Connection | None = None,
     ) -> LoadResult:
         """Load the shared readings frame (metering point → key, meter code → code)."""
+        return self.write_readings_batch(
+            [(source, frame)], tenant=tenant, series=series, connection=connection
+        )
+
+    def write_batch(
+        self,
+        parts: Sequence[tuple[str, pl.DataFrame]],
+        *,
+        series: str,
+        tenant: str,
+        connection: sa.Connection | None = None,
+    ) -> LoadResult:
+        """Load several generic frames, each with its own source, in one load (one staging
+        table, one merge): what loading each in turn, in the given order, would store.
+
+        A later part's value for an interval an earlier part (or the database) holds replaces
+        it and moves it to the history, as if the parts had been loaded one after another. A
+        part that fails the checks fails the whole load, with an error naming its source.
+        """
         qid, definition = self.series(series)
-        _check_identity(tenant, source)
-        prepared = prepare(readings_to_series(frame, definition), definition)
-        return self._load(prepared, qid, tenant, source, connection)
+        stacked = _sourced(parts, tenant, definition, readings=False)
+        return self._load(stacked, qid, tenant, connection)
+
+    def write_readings_batch(
+        self,
+        parts: Sequence[tuple[str, pl.DataFrame]],
+        *,
+        tenant: str,
+        series: str = "energy",
+        connection: sa.Connection | None = None,
+    ) -> LoadResult:
+        """`write_batch` for readings frames: [(source, readings), ...], e.g. one part per
+        EDA message with its MessageId as source, in message order."""
+        qid, definition = self.series(series)
+        stacked = _sourced(parts, tenant, definition, readings=True)
+        return self._load(stacked, qid, tenant, connection)
+
+    def bad_readings(
+        self, parts: Sequence[tuple[str, pl.DataFrame]], *, series: str = "energy"
+    ) -> dict[int, SeriesError]:
+        """The parts of a readings batch that a load would refuse: index -> the error (empty
+        when the batch is fine). Checks the whole batch at once and only looks at the parts one
+        by one when it fails, so a caller can set the bad parts aside and load the rest."""
+        _qid, definition = self.series(series)
+        try:
+            _stack(parts, definition, readings=True)
+            return {}
+        except SeriesError:
+            pass
+        bad: dict[int, SeriesError] = {}
+        for index, part in enumerate(parts):
+            try:
+                _stack([part], definition, readings=True)
+            except SeriesError as exc:
+                bad[index] = exc
+        return bad
 
     def _load(
         self,
         frame: pl.DataFrame,
         qid: str,
         tenant: str,
-        source: str,
         connection: sa.Connection | None,
     ) -> LoadResult:
+        """Load a prepared frame with `source` and `layer` columns (see `_sourced`)."""
         if frame.is_empty():
             return LoadResult(0, 0, 0)
         postgresql = is_postgresql(self.engine)
@@ -218,35 +271,48 @@ class SeriesStore:
         params = {
             "tenant": tenant,
             "series": qid,
-            "source": source,
             "now": datetime.now(UTC),
             "lo": first,
             "hi": last + timedelta(microseconds=1),
         }
+        layers = int(frame["layer"].max() or 1)  # type: ignore[arg-type]
+        inserted = replaced = 0
         with self._transaction(connection) as conn:
             if postgresql:
                 conn.execute(
                     sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:lock, 0))"),
                     {"lock": f"meshkit_series/{tenant}/{qid}"},
                 )
-                if not _any_stored(conn, params):
+                if layers == 1 and not _any_stored(conn, params):
                     # Fast path for new data (the common case: the next day's values): nothing
                     # stored in the range, so nothing to compare; COPY straight into the table.
-                    _copy_new_values(conn, frame, params)
+                    _copy_new_values(conn, frame.drop("layer"), params)
                     return LoadResult(len(frame), 0, 0, tuple(created))
-                _stage_postgresql(conn, frame)
-            else:
-                _stage_sqlite(conn, frame)
-            counts = {
-                name: conn.execute(statement, params).rowcount
-                for name, statement in _merge_statements(postgresql)
-            }
-            conn.exec_driver_sql(f"DROP TABLE {STAGING_TABLE}")
-            conn.exec_driver_sql(f"DROP TABLE {CHANGED_TABLE}")
+            # SQLite: new data still goes through staging, but with nothing stored in the range
+            # the replay/compare/history/update steps find nothing; only the insert runs.
+            new_only = not postgresql and layers == 1 and not _any_stored(conn, params)
+            for layer in range(1, layers + 1):
+                # Layer n holds each interval's n-th value of the batch: merged in turn, so a
+                # later source replaces an earlier one exactly as separate loads would.
+                part = frame.filter(pl.col("layer") == layer).drop("layer")
+                if postgresql:
+                    _stage_postgresql(conn, part)
+                else:
+                    _stage_sqlite(conn, part)
+                counts = {
+                    name: conn.execute(statement, params).rowcount
+                    for name, statement in _merge_statements(postgresql)
+                    if name == "insert" or not new_only
+                }
+                counts.setdefault("history", 0)
+                conn.exec_driver_sql(f"DROP TABLE {STAGING_TABLE}")
+                conn.exec_driver_sql(f"DROP TABLE {CHANGED_TABLE}")
+                inserted += counts["insert"]
+                replaced += counts["history"]
         return LoadResult(
-            inserted=counts["insert"],
-            replaced=counts["history"],
-            unchanged=len(frame) - counts["insert"] - counts["history"],
+            inserted=inserted,
+            replaced=replaced,
+            unchanged=len(frame) - inserted - replaced,
             partitions_created=tuple(created),
         )
 
@@ -499,6 +565,57 @@ def _check_identity(tenant: str, source: str) -> None:
         )
 
 
+def _stack(
+    parts: Sequence[tuple[str, pl.DataFrame]], definition: SeriesDef, *, readings: bool
+) -> pl.DataFrame:
+    """The parts in one frame (`part` = index, `source`), checked and normalised at once."""
+    carry = ("part", "source")
+    frames = [
+        frame.with_columns(
+            pl.lit(index, pl.Int32()).alias("part"), pl.lit(source, pl.String()).alias("source")
+        )
+        for index, (source, frame) in enumerate(parts)
+    ]
+    stacked = pl.concat(frames, how="vertical_relaxed") if len(frames) > 1 else frames[0]
+    if readings:
+        stacked = readings_to_series(stacked, definition, carry=carry)
+    return prepare(stacked, definition, carry=carry)
+
+
+def _sourced(
+    parts: Sequence[tuple[str, pl.DataFrame]],
+    tenant: str,
+    definition: SeriesDef,
+    *,
+    readings: bool,
+) -> pl.DataFrame:
+    """Check the parts and stack them: the prepared columns, `source`, and `layer` = how many
+    parts up to this one hold the row's interval (1 for the first value of an interval)."""
+    if isinstance(parts, pl.DataFrame) or not all(
+        isinstance(p, tuple) and len(p) == 2 and isinstance(p[1], pl.DataFrame) for p in parts
+    ):
+        raise SeriesError("a batch is a sequence of (source, frame) pairs")
+    if not parts:
+        return pl.DataFrame(schema={**SERIES_SCHEMA, "source": pl.String(), "layer": pl.Int32()})
+    for source, _ in parts:
+        _check_identity(tenant, source)
+    try:
+        stacked = _stack(parts, definition, readings=readings)
+    except SeriesError:
+        if len(parts) == 1:
+            raise
+        for index, (source, frame) in enumerate(parts):  # which part is it?
+            try:
+                _stack([(source, frame)], definition, readings=readings)
+            except SeriesError as exc:
+                raise type(exc)(f"part {index + 1} (source {source}): {exc}") from None
+        raise
+    if len(parts) == 1:
+        return stacked.with_columns(pl.lit(1, pl.Int32()).alias("layer")).drop("part")
+    layer = pl.col("part").rank("ordinal").over("key", "code", "start").cast(pl.Int32())
+    return stacked.with_columns(layer.alias("layer")).drop("part")
+
+
 def _as_list(values: Sequence[str] | str | None, name: str) -> list[str] | None:
     if values is None:
         return None
@@ -583,7 +700,7 @@ def _copy_new_values(conn: sa.Connection, frame: pl.DataFrame, params: dict[str,
         "start",
         "value",
         "quality",
-        pl.lit(params["source"]).alias("source"),
+        "source",
         pl.lit(params["now"]).cast(pl.Datetime("us", "UTC")).alias("recorded_at"),
         pl.lit(1).alias("revision"),
     )
@@ -609,16 +726,18 @@ def _stage_postgresql(conn: sa.Connection, frame: pl.DataFrame) -> None:
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS pg_temp.{STAGING_TABLE}")
     conn.exec_driver_sql(
         f'CREATE TEMPORARY TABLE {STAGING_TABLE} ("key" text NOT NULL, code text NOT NULL, '
-        '"start" timestamptz NOT NULL, value numeric(18, 6) NOT NULL, quality text) '
-        "ON COMMIT DROP"
+        '"start" timestamptz NOT NULL, value numeric(18, 6) NOT NULL, quality text, '
+        "source text NOT NULL) ON COMMIT DROP"
     )
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS pg_temp.{CHANGED_TABLE}")
     conn.exec_driver_sql(
         f'CREATE TEMPORARY TABLE {CHANGED_TABLE} ("key" text, code text, "start" timestamptz, '
         "revision integer, old_value numeric(18, 6), old_quality text, old_source text, "
-        "old_recorded_at timestamptz, value numeric(18, 6), quality text) ON COMMIT DROP"
+        "old_recorded_at timestamptz, value numeric(18, 6), quality text, source text) "
+        "ON COMMIT DROP"
     )
-    _copy_csv(conn, frame, f"COPY {STAGING_TABLE} FROM STDIN (FORMAT csv)")
+    staged = frame.select("key", "code", "start", "value", "quality", "source")
+    _copy_csv(conn, staged, f"COPY {STAGING_TABLE} FROM STDIN (FORMAT csv)")
     conn.exec_driver_sql(f"ANALYZE {STAGING_TABLE}")
 
 
@@ -626,13 +745,13 @@ def _stage_sqlite(conn: sa.Connection, frame: pl.DataFrame) -> None:
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{STAGING_TABLE}")
     conn.exec_driver_sql(
         f'CREATE TEMPORARY TABLE {STAGING_TABLE} ("key" TEXT NOT NULL, code TEXT NOT NULL, '
-        '"start" TEXT NOT NULL, value INTEGER NOT NULL, quality TEXT)'
+        '"start" TEXT NOT NULL, value INTEGER NOT NULL, quality TEXT, source TEXT NOT NULL)'
     )
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{CHANGED_TABLE}")
     conn.exec_driver_sql(
         f'CREATE TEMPORARY TABLE {CHANGED_TABLE} ("key" TEXT, code TEXT, "start" TEXT, '
         "revision INTEGER, old_value INTEGER, old_quality TEXT, old_source TEXT, "
-        "old_recorded_at TEXT, value INTEGER, quality TEXT)"
+        "old_recorded_at TEXT, value INTEGER, quality TEXT, source TEXT)"
     )
     rows = frame.select(
         "key",
@@ -640,10 +759,11 @@ def _stage_sqlite(conn: sa.Connection, frame: pl.DataFrame) -> None:
         pl.col("start").dt.strftime(_SQLITE_TIME),
         (pl.col("value") * _SCALE_FACTOR).cast(pl.Int64),
         "quality",
+        "source",
     ).rows()
     cursor = conn.connection.cursor()
     try:
-        cursor.executemany(f"INSERT INTO {STAGING_TABLE} VALUES (?, ?, ?, ?, ?)", rows)
+        cursor.executemany(f"INSERT INTO {STAGING_TABLE} VALUES (?, ?, ?, ?, ?, ?)", rows)
     finally:
         cursor.close()
 
@@ -651,7 +771,7 @@ def _stage_sqlite(conn: sa.Connection, frame: pl.DataFrame) -> None:
 def _merge_statements(postgresql: bool) -> list[tuple[str, sa.TextClause]]:
     """The statements of a merge, run in this order inside the load's transaction:
 
-    1. drop staged rows that replay a value this source delivered before and that has since
+    1. drop staged rows that replay a value their source delivered before and that has since
        been replaced (a re-imported old message must not undo a correction);
     2. collect the staged rows that change a stored value or quality, with the old row;
     3. copy those old rows to the history;
@@ -672,11 +792,11 @@ def _merge_statements(postgresql: bool) -> list[tuple[str, sa.TextClause]]:
         f'AND {h}.series = :series AND {h}."start" >= :lo AND {h}."start" < :hi '
         f'AND {h}."key" = {s}."key" AND {h}.code = {s}.code AND {h}."start" = {s}."start" '
         f"AND {h}.value = {s}.value AND {h}.quality {same} {s}.quality "
-        f"AND {h}.source = :source)"
+        f"AND {h}.source = {s}.source)"
     )
     changed = (
         f'INSERT INTO {c} SELECT {v}."key", {v}.code, {v}."start", {v}.revision, {v}.value, '
-        f"{v}.quality, {v}.source, {v}.recorded_at, {s}.value, {s}.quality "
+        f"{v}.quality, {v}.source, {v}.recorded_at, {s}.value, {s}.quality, {s}.source "
         f"FROM {s} JOIN {v} ON {match.format(o=s)} "
         f"WHERE {v}.value <> {s}.value OR NOT ({v}.quality {same} {s}.quality)"
     )
@@ -687,7 +807,7 @@ def _merge_statements(postgresql: bool) -> list[tuple[str, sa.TextClause]]:
         f"old_source, old_recorded_at, :now FROM {c}"
     )
     update = (
-        f"UPDATE {v} SET value = {c}.value, quality = {c}.quality, source = :source, "
+        f"UPDATE {v} SET value = {c}.value, quality = {c}.quality, source = {c}.source, "
         f"recorded_at = :now, revision = {c}.revision + 1 FROM {c} WHERE {match.format(o=c)}"
     )
     insert = (
@@ -695,7 +815,7 @@ def _merge_statements(postgresql: bool) -> list[tuple[str, sa.TextClause]]:
         "recorded_at, revision) "
         # CAST: the same parameter also meets VARCHAR columns below (one type per parameter).
         'SELECT CAST(:tenant AS VARCHAR), CAST(:series AS VARCHAR), "key", code, "start", '
-        f"value, quality, :source, :now, 1 FROM {s} "
+        f"value, quality, source, :now, 1 FROM {s} "
         f"WHERE NOT EXISTS (SELECT 1 FROM {v} WHERE {match.format(o=s)})"
     )
     return [
