@@ -3,7 +3,7 @@
 ctx = EdaContext(repository, SeriesStore(engine, model), tenant="t1", config=config)
 create_processing_tables(engine)
 receive(ctx, transport)      # store every delivery raw (idempotent by MessageId), then ack
-process_pending(ctx)         # parse and apply each stored message in its own transaction
+process_pending(ctx)         # parse and apply stored messages (DATEN_CRMSG runs in batches)
 queue_outbound(ctx, outbound_message(request, "01p20"), community=..., participations=[...])
 send_due(ctx, transport)     # send what is due, retrying with backoff
 check_deadlines(ctx)         # flag processes without an answer in time
@@ -44,7 +44,7 @@ from meshkit.adapters.eda.processing.store import (
     store_inbound,
     store_outbound,
 )
-from meshkit.adapters.eda.processing.tables import create_processing_tables
+from meshkit.adapters.eda.processing.tables import add_processing_tables, create_processing_tables
 from meshkit.adapters.eda.processing.texts import describe_codes, response_text
 
 __all__ = [
@@ -63,6 +63,7 @@ __all__ = [
     "SendReport",
     "StoredMessage",
     "TransitionError",
+    "add_processing_tables",
     "apply_status",
     "check_deadlines",
     "create_processing_tables",

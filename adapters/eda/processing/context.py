@@ -68,3 +68,17 @@ class EdaContext:
                 return None
             found = self._points[metering_point] = str(items[0]["id"])
         return found
+
+    def metering_point_ids(self, uow: UnitOfWork, metering_points: set[str]) -> dict[str, str]:
+        """Entity ids of the known ones among `metering_points` (one query for those not
+        cached yet)."""
+        missing = sorted(m for m in metering_points if m not in self._points)
+        for start in range(0, len(missing), 500):
+            part = missing[start : start + 500]
+            for item in uow.find(
+                "MeteringPoint",
+                where={"attr": "metering_point_id", "op": "in", "value": part},
+                first=len(part),
+            ).items:
+                self._points[str(item["metering_point_id"])] = str(item["id"])
+        return {m: self._points[m] for m in metering_points if m in self._points}

@@ -1,6 +1,6 @@
 """Processing of stored inbound messages, quarantine, replay and deadlines.
 
-    process_pending(ctx)         # every stored message, oldest first, one transaction each
+    process_pending(ctx)         # every stored message, oldest first; DATEN_CRMSG in batches
     replay(ctx, message, fixed)  # an operator's second try, with the stored or a corrected payload
     check_deadlines(ctx, now)    # open processes past their deadline are flagged overdue
 
@@ -25,6 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from meshkit.adapters.eda.processing import tables as t
+from meshkit.adapters.eda.processing.batch import process_chunk
 from meshkit.adapters.eda.processing.context import EdaContext
 from meshkit.adapters.eda.processing.ingest import write_energy
 from meshkit.adapters.eda.processing.machine import TERMINAL, Phase, TransitionError
@@ -96,26 +97,35 @@ def pending_messages(ctx: EdaContext, limit: int | None = None) -> list[str]:
 
 
 def process_pending(ctx: EdaContext, limit: int | None = None, batch: int = 500) -> ProcessReport:
-    """Process every pending inbound message (each in its own transaction)."""
+    """Process every pending inbound message, oldest first, `batch` at a time.
+
+    Runs of DATEN_CRMSG go through `process_chunk` (one transaction and one series load per
+    run, see batch.py); every other message is processed in a transaction of its own.
+    """
     report = ProcessReport()
     while True:
         chunk = pending_messages(ctx, batch if limit is None else min(batch, limit))
         if not chunk:
             return report
+        outcomes = process_chunk(
+            ctx, chunk, single=process_message, quarantine=quarantine, diagnose=problems_of
+        )
+        skipped = 0
         for message in chunk:
-            outcome = process_message(ctx, message)
+            outcome = outcomes.get(message, "skipped")
             if outcome == "processed":
                 report.processed += 1
             elif outcome == "quarantined":
                 report.quarantined += 1
                 report.quarantined_ids.append(message)
             else:
-                report.skipped += 1
+                skipped += 1
+        report.skipped += skipped
         if limit is not None:
             limit -= len(chunk)
             if limit <= 0:
                 return report
-        if report.skipped and report.skipped >= len(chunk):
+        if skipped >= len(chunk):
             return report  # another worker has them
 
 

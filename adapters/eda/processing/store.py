@@ -355,6 +355,34 @@ def start_process(
 ) -> dict[str, Any]:
     """A new EdaProcess and its phase row: not started (state `open`), or already moved on by
     `first_message` (one write instead of a create and an update)."""
+    values, phase_row = new_process(
+        ctx,
+        process,
+        conversation_id,
+        community=community,
+        initiator=initiator,
+        grid_operator=grid_operator,
+        process_date=process_date,
+        first_message=first_message,
+    )
+    created = dict(uow.create("EdaProcess", values))
+    uow.connection.execute(t.phase.insert().values(process=created["id"], **phase_row))
+    return created
+
+
+def new_process(
+    ctx: EdaContext,
+    process: str,
+    conversation_id: str,
+    *,
+    community: str,
+    initiator: str,
+    grid_operator: str,
+    process_date: Any = None,
+    first_message: str | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What `start_process` writes, not written yet: the EdaProcess values and its phase row
+    (without the process id). Lets the batch processor create many in one statement."""
     target = None if first_message is None else next_phase(process, None, first_message)
     now = ctx.now()
     values: dict[str, Any] = {
@@ -370,20 +398,16 @@ def start_process(
     due = _due(ctx, process, target, now)
     if due is not None:
         values["deadline"] = due
-    created = dict(uow.create("EdaProcess", values))
-    uow.connection.execute(
-        t.phase.insert().values(
-            tenant=ctx.tenant,
-            process=created["id"],
-            process_code=process,
-            phase="" if target is None else target.value,
-            deadline=due,
-            started_at=now,
-            completed_at=now if target in TERMINAL else None,
-            updated_at=now,
-        )
-    )
-    return created
+    phase_row: dict[str, Any] = {
+        "tenant": ctx.tenant,
+        "process_code": process,
+        "phase": "" if target is None else target.value,
+        "deadline": due,
+        "started_at": now,
+        "completed_at": now if target in TERMINAL else None,
+        "updated_at": now,
+    }
+    return values, phase_row
 
 
 def _due(ctx: EdaContext, process: str, phase: Phase | None, now: datetime) -> datetime | None:
@@ -552,6 +576,7 @@ __all__ = [
     "advance",
     "apply_status",
     "find_process",
+    "new_process",
     "payload_of",
     "queue_outbound",
     "receive",

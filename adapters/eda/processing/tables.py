@@ -84,3 +84,12 @@ def create_processing_tables(engine: Engine) -> None:
     """Create the processing tables and the runtime's content table where missing (idempotent)."""
     create_content_tables(engine)
     metadata.create_all(engine)
+
+
+def add_processing_tables(target: sa.MetaData) -> sa.MetaData:
+    """Add copies of the processing tables to `target`, e.g. the metadata the migration planner
+    compares with the database, so `meshkit db revision` can write them into a revision."""
+    for table in (work, phase):
+        if table.name not in target.tables:
+            table.to_metadata(target)
+    return target
