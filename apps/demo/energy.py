@@ -1,46 +1,55 @@
 """Demo step: a month of energy data from the grid operator (CR_MSG / DATEN_CRMSG).
 
 Each day the simulator sends one ConsumptionRecord per active participation (metering point ×
-community) with the day's quarter hours: 96, or 92 on the spring DST day. Each message is kept
-raw, recorded (an inbound CR_MSG EdaProcess with its EdaMessage, linked to the metering point),
-read with the codecs and turned into the shared readings frame.
+community) with the day's quarter hours: 96, or 92 on the spring DST day. They arrive like a
+real community's: `receive` stores every delivery raw in the EDA message store and acknowledges
+it, then `process_pending` parses them and loads each day's values into the series store in one
+batch (`meshkit.adapters.eda.processing`): the MessageId as each value's source, a CR_MSG
+EdaProcess per message linked to its metering point, the message `processed`. The month's
+readings for allocation and billing are then read back from the series store.
 
-Writing and reading 96 × 4 positions per message with the XML codecs is the slow part, so the
-days are produced in worker processes: each holds a copy of the simulator (same configuration,
-same participations, same seed), so the data is exactly what the one simulator would send, and
-the main process stores each day as it arrives, in day order.
-
-The readings stay in memory (per community) for allocation and billing. They are not written to
-the series store (`meshkit.runtime.series`) yet: it keys values by metering point, but a point in
-two communities gets a different G.01T/G.02/G.03 from each, so one load refuses them (see
-docs/demo.md, "Not done yet").
+Writing 96 × 4 positions per message with the XML codecs (XSD-validated) is the slow part of the
+grid operator's side, so the days are produced in worker processes: each holds a copy of the
+simulator (same configuration, same participations, same seed), so the data is exactly what the
+one simulator would send; the deliveries reach the store through the `Transport` protocol
+(`DayInbox`), in day order, each day processed at its publication time.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from meshkit.adapters.eda.processing import (
+    SERIES,
+    process_pending,
+    receive,
+    split_key,
+)
 from meshkit.adapters.eda.transport import (
     DsoSimulator,
-    Envelope,
     SimulatedCommunity,
     SimulatedMeteringPoint,
 )
-from meshkit.adapters.eda.xml import ConsumptionRecord, consumption_record_readings, read_document
-from meshkit.adapters.readings import empty_readings
+from meshkit.adapters.eda.transport.base import (
+    Delivery,
+    InboundMessage,
+    OutboundMessage,
+    SendReceipt,
+)
+from meshkit.adapters.eda.transport.errors import SendError, UnknownDeliveryError
+from meshkit.adapters.readings import READINGS_SCHEMA, empty_readings
 from meshkit.apps.demo.context import DemoClock, DemoContext, vienna
-from meshkit.apps.demo.eda_records import message_values
-from meshkit.runtime import UnitOfWork
+from meshkit.apps.demo.eda_records import eda_context
 
 #: The DSO publishes the previous day's values early in the morning.
 PUBLISHED_AT = time(6, 0)
@@ -81,25 +90,29 @@ class SimulatorCopy:
 
 
 @dataclass(frozen=True)
-class Arrived:
-    """One DATEN_CRMSG as received: the delivery and what the codecs read from it."""
-
-    delivery_id: str
-    envelope: Envelope
-    payload: bytes
-    received_at: datetime
-    ec_id: str
-    metering_point: str
-    process_date: date
-    sender: str
-    readings: pl.DataFrame
-
-
-@dataclass(frozen=True)
 class Day:
+    """One day's DATEN_CRMSG deliveries, as the grid operator sent them."""
+
     day: date
-    arrived: tuple[Arrived, ...]
-    intervals: int
+    deliveries: tuple[InboundMessage, ...]
+
+
+class DayInbox:
+    """A `Transport` holding one day's deliveries from the simulator (copy) that produced them:
+    `receive` hands them to the message store, which acknowledges each once stored."""
+
+    def __init__(self, deliveries: tuple[InboundMessage, ...]) -> None:
+        self._pending: dict[str, Delivery] = {d.delivery_id: d for d in deliveries}
+
+    def send(self, message: OutboundMessage) -> SendReceipt:
+        raise SendError("the demo's energy inbox only receives")
+
+    def receive(self) -> list[Delivery]:
+        return list(self._pending.values())
+
+    def acknowledge(self, delivery_id: str) -> None:
+        if self._pending.pop(delivery_id, None) is None:
+            raise UnknownDeliveryError(f"no pending delivery {delivery_id!r}")
 
 
 def copy_of(simulator: DsoSimulator, seed: int, xsd_dir: Path | None) -> SimulatorCopy:
@@ -115,7 +128,7 @@ def copy_of(simulator: DsoSimulator, seed: int, xsd_dir: Path | None) -> Simulat
 
 
 def simulate_day(copy: SimulatorCopy, day: date) -> Day:
-    """The grid operator's DATEN_CRMSG messages for `day`, received and read (in a worker)."""
+    """The grid operator's DATEN_CRMSG deliveries for `day` (in a worker)."""
     clock = DemoClock(vienna(day + timedelta(days=1), PUBLISHED_AT))
     simulator = DsoSimulator(
         copy.grid_operator,
@@ -127,29 +140,7 @@ def simulate_day(copy: SimulatorCopy, day: date) -> Day:
         seed=copy.seed,
     )
     simulator.registry.load_state(copy.state)
-    arrived: list[Arrived] = []
-    starts: set[datetime] = set()
-    for delivery in simulator.daily_energy(day):
-        record = read_document(
-            delivery.payload, validate=copy.xsd_dir is not None, xsd_dir=copy.xsd_dir
-        )
-        if not isinstance(record, ConsumptionRecord):
-            continue
-        starts.update(p.start for e in record.energy for d in e.data for p in d.positions)
-        arrived.append(
-            Arrived(
-                delivery.delivery_id,
-                delivery.envelope,
-                delivery.payload,
-                delivery.received_at,
-                str(record.ec_id),
-                record.metering_point,
-                record.process_date,
-                record.header.sender,
-                consumption_record_readings(record),
-            )
-        )
-    return Day(day, tuple(arrived), len(starts))
+    return Day(day, tuple(simulator.daily_energy(day)))
 
 
 def _days(copy: SimulatorCopy, days: list[date], workers: int) -> Iterator[Day]:
@@ -172,68 +163,66 @@ def default_workers() -> int:
 
 
 def receive_month(demo: DemoContext, workers: int | None = None) -> EnergyReport:
-    """Receive and store every day of `demo.month` (one unit of work per day)."""
+    """Receive, store and process every day of `demo.month`, then read the month back."""
+    ctx = eda_context(demo)
     report = EnergyReport()
-    frames: dict[str, list[pl.DataFrame]] = defaultdict(list)
-    with demo.repository.unit_of_work(tenant=demo.tenant, actor="meshkit-demo") as uow:
-        communities = {
-            c["community_id"]: c["id"] for c in uow.find("EnergyCommunity", first=100).items
-        }
-        points = {
-            p["metering_point_id"]: p["id"] for p in uow.find("MeteringPoint", first=10_000).items
-        }
     copy = copy_of(demo.simulator, demo.simulator_seed, demo.xsd_dir)
     days = month_days(demo.month)
     for produced in _days(copy, days, default_workers() if workers is None else workers):
         demo.clock.now = vienna(produced.day + timedelta(days=1), PUBLISHED_AT)
-        with demo.repository.unit_of_work(tenant=demo.tenant, actor="meshkit-demo") as uow:
-            _store_day(demo, uow, produced.arrived, communities, points)
-        for item in produced.arrived:
-            frames[item.ec_id].append(item.readings)
-            report.messages[item.envelope.message_code] += 1
+        received = receive(ctx, DayInbox(produced.deliveries))
+        processed = process_pending(ctx)
+        if processed.quarantined or received.duplicates:
+            raise ValueError(
+                f"{produced.day}: {processed.quarantined} DATEN_CRMSG quarantined, "
+                f"{received.duplicates} duplicates (see meshkit eda inbox)"
+            )
+        for delivery in produced.deliveries:
+            report.messages[delivery.envelope.message_code] += 1
         report.days.append(produced.day)
-        report.intervals[produced.day] = produced.intervals
-    report.readings = {ec_id: pl.concat(parts) for ec_id, parts in sorted(frames.items())}
+    report.readings = stored_readings(demo, days[0], days[-1] + timedelta(days=1))
+    starts = pl.concat([f.select("start") for f in report.readings.values()]).unique()
+    local = starts.select(pl.col("start").dt.convert_time_zone("Europe/Vienna").dt.date())
+    report.intervals = dict(local.group_by("start").len().iter_rows())
     return report
 
 
-def _store_day(
-    demo: DemoContext,
-    uow: UnitOfWork,
-    arrived: tuple[Arrived, ...],
-    communities: dict[str, str],
-    points: dict[str, str],
-) -> None:
-    """Keep each payload, then record its process (linked to the point) and its message."""
-    processes: list[dict[str, object]] = []
-    messages: list[dict[str, object]] = []
-    for item in arrived:
-        reference = demo.payloads.keep("in", item.envelope.message_id, item.payload)
-        processes.append(
-            {
-                "process_code": "cr_msg",
-                "conversation_id": item.envelope.conversation_id,
-                "process_state": "completed",
-                "initiator": "inbound",
-                "grid_operator_id": item.sender,
-                "process_date": item.process_date,
-                "community": communities[item.ec_id],
-            }
-        )
-        messages.append(
-            message_values(
-                item.envelope,
-                reference,
-                item.payload,
-                direction="inbound",
-                status="processed",
-                at=item.received_at,
-                process_id=None,
-            )
-        )
-    created = uow.create_many("EdaProcess", processes) if processes else []
-    for process, message, item in zip(created, messages, arrived, strict=True):
-        message["process"] = process["id"]
-        uow.link("EdaProcess", process["id"], "metering_points", points[item.metering_point])
-    if messages:
-        uow.create_many("EdaMessage", messages)
+def stored_readings(demo: DemoContext, first: date, end: date) -> dict[str, pl.DataFrame]:
+    """The series store's values of [first, end) (Vienna days) as readings frames, per
+    community id: keys are `<EC number>/<metering point>` (see adapters.eda.processing)."""
+    ctx = eda_context(demo)
+    with demo.repository.unit_of_work(tenant=demo.tenant, actor="meshkit-demo") as uow:
+        ids = {
+            c["ec_number"]: c["community_id"] for c in uow.find("EnergyCommunity", first=100).items
+        }
+    stored = ctx.series.read(
+        SERIES,
+        None,
+        None,
+        vienna(first, time(0)),
+        vienna(end, time(0)),
+        tenant=demo.tenant,
+    )
+    keys = stored["key"].unique().to_list()
+    communities = {key: split_key(key) for key in keys}
+    frame = stored.select(
+        pl.col("key").replace_strict({k: ids[c] for k, (c, _) in communities.items()}).alias("ec"),
+        pl.col("key").replace_strict({k: p for k, (_, p) in communities.items()}).alias("point"),
+        "code",
+        pl.col("start").dt.convert_time_zone("UTC"),
+        pl.col("end").dt.convert_time_zone("UTC"),
+        "value",
+        "quality",
+    )
+    result: dict[str, pl.DataFrame] = {}
+    for (ec_id,), part in sorted(frame.partition_by("ec", as_dict=True).items()):
+        result[str(ec_id)] = part.select(
+            pl.col("point").alias("metering_point"),
+            pl.col("code").alias("meter_code"),
+            "start",
+            "end",
+            "value",
+            pl.lit("KWH").alias("unit"),
+            "quality",
+        ).cast(READINGS_SCHEMA)  # type: ignore[arg-type]
+    return result

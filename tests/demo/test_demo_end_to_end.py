@@ -140,3 +140,48 @@ def test_every_member_has_a_billing_document(demo: tuple[Any, DemoResult, Path])
         assert {d.recipient.participant_id for d in billing_run.documents} == members
         assert not billing_run.problems
     assert sum(run.summary.documents for run in result.runs) == 13
+
+
+def test_energy_data_goes_through_the_message_store_into_the_series_store(
+    demo: tuple[Any, DemoResult, Path], repository: Repository
+) -> None:
+    """Every DATEN_CRMSG is stored raw, processed once, and its values are in the series store
+    with the MessageId as source; the allocation read exactly those values back."""
+    import sqlalchemy as sa
+
+    from meshkit.runtime.content import CONTENT_PREFIX
+
+    _, result, _ = demo
+    assert result.energy is not None
+    with repository.engine.connect() as connection:
+        work = dict(
+            connection.execute(
+                sa.text(
+                    "SELECT state, count(*) FROM meshkit_eda_work "
+                    "WHERE tenant = 'demo' AND direction = 'inbound' AND processed_count = 1 "
+                    "GROUP BY state"
+                )
+            ).all()
+        )
+        stored = connection.execute(
+            sa.text(
+                "SELECT count(*), count(DISTINCT source) FROM meshkit_series_value "
+                "WHERE tenant = 'demo'"
+            )
+        ).one()
+    daten = 31 * 18
+    assert work["done"] >= daten  # the month's DATEN_CRMSG and the onboarding answers
+    readings = sum(f.height for f in result.energy.readings.values())
+    assert tuple(stored) == (readings, daten)
+    with repository.unit_of_work(tenant="demo", actor="test") as uow:
+        daten_messages = uow.find(
+            "EdaMessage",
+            where={"attr": "message_code", "op": "eq", "value": "DATEN_CRMSG"},
+            first=1000,
+        ).items
+        assert len(daten_messages) == daten
+        assert {m["status"] for m in daten_messages} == {"processed"}
+        assert all(str(m["payload"]).startswith(CONTENT_PREFIX) for m in daten_messages)
+        process = uow.get("EdaProcess", daten_messages[0]["process"])
+        assert process["process_code"] == "cr_msg" and process["process_state"] == "completed"
+        assert len(uow.links("EdaProcess", process["id"], "metering_points")) == 1
