@@ -58,6 +58,7 @@ from meshkit.runtime.auth.starlette import (
     principal_of,
     unauthorized,
 )
+from meshkit.runtime.graphql._content import content_route
 from meshkit.runtime.graphql._context import RequestContext
 from meshkit.runtime.graphql._limits import Limits
 from meshkit.runtime.graphql._observe import Metrics, ObserveMiddleware, count_statements
@@ -451,6 +452,7 @@ def create_app(
             Route("/health", health),
             Route("/ready", ready),
             Route("/metrics", metrics_endpoint),
+            content_route(),  # GET /content/{id}: file downloads, see _content.py
         ],
         middleware=middleware,
         exception_handlers=dict(EXCEPTION_HANDLERS),
