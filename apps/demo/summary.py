@@ -1,4 +1,5 @@
-"""Demo step: what the run produced, as rich tables (members, points, EDA, energy, documents)."""
+"""Demo step: what the run produced, as rich tables (members, points, EDA, energy, documents),
+then how to serve it: the command, the URLs of both apps and the demo sign-ins."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from meshkit.apps.demo.seed import DEMO_SIGN_INS
 from meshkit.apps.demo.settlement import Allocation, display_name
 from meshkit.models.energy_community import billing
 from meshkit.runtime import Repository
@@ -64,6 +66,46 @@ def print_summary(console: Console, result: DemoResult) -> None:
         highlight=False,
         soft_wrap=True,
     )
+    print_sign_ins(console, result)
+
+
+#: Where `meshkit serve` listens by default.
+SERVER = "http://127.0.0.1:8000"
+
+
+def serve_command(database: str, tenant: str) -> str:
+    """The command that serves the demo with its local accounts (a fresh session secret)."""
+    return (
+        "MESHKIT_SESSION_SECRET=\"$(python3 -c 'import secrets; print(secrets.token_hex(32))')\" "
+        f".venv/bin/meshkit serve --database-url sqlite:///{database} --login-tenant {tenant}"
+    )
+
+
+def print_sign_ins(console: Console, result: DemoResult) -> None:
+    """The URLs of both apps and the demo sign-ins (DEMO passwords, printed on purpose)."""
+    console.print()
+    console.print("[bold]serve it[/bold] (`make web` built the apps):", highlight=False)
+    console.print(
+        "  " + escape(serve_command(str(result.database.resolve()), result.tenant)),
+        highlight=False,
+        soft_wrap=True,
+    )
+    console.print(f"  management application: [bold]{SERVER}/app/[/bold]", highlight=False)
+    console.print(f"  participant portal:     [bold]{SERVER}/portal/[/bold]", highlight=False)
+    table = Table(
+        title=f"Demo sign-ins (tenant {result.tenant}; DEMO passwords, for this demo only)",
+        title_justify="left",
+    )
+    for column in ("app", "user name", "password", "who"):
+        table.add_column(column, no_wrap=column != "who")
+    for sign_in in DEMO_SIGN_INS:
+        table.add_row(
+            f"/{sign_in.app}/",
+            sign_in.username,
+            escape(sign_in.password),
+            escape(sign_in.who),
+        )
+    console.print(table)
 
 
 def _members(result: DemoResult) -> Table:
