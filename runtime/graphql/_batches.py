@@ -14,14 +14,14 @@ selected (after fragments, aliases and @skip/@include) ever trigger a read.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from meshkit.runtime import Entity, ValidationError
 from meshkit.runtime.graphql._context import Info, RequestContext
 from meshkit.runtime.graphql._filters import TranslatedFilter, locate_query_errors
-from meshkit.runtime.graphql._reader import Navigation, Slice, Window
+from meshkit.runtime.graphql._reader import Cursor, Navigation, Slice, Window
 from meshkit.runtime.query import Filter, OrderBy
 
 NOTHING: Filter = {"or": []}  # matches no row
@@ -67,11 +67,19 @@ def rows_of(entities: list[Entity]) -> list[Row]:
     return [level.add(e) for e in entities]
 
 
-@dataclass
 class Edge:
-    node: Row
-    cursor: str
-    link: Mapping[str, Any] = field(default_factory=dict)
+    """A node with its cursor (encoded when asked for) and link attributes."""
+
+    __slots__ = ("_cursor", "link", "node")
+
+    def __init__(self, node: Row, cursor: Cursor | str, link: Mapping[str, Any]) -> None:
+        self.node = node
+        self._cursor = cursor
+        self.link = link
+
+    @property
+    def cursor(self) -> str:
+        return str(self._cursor)
 
 
 @dataclass
@@ -197,6 +205,20 @@ def root_one(class_qid: str) -> Resolver:
     return resolve
 
 
+def root_node(_root: Any, info: Info, id: str) -> Row | None:
+    """Relay `node(id)`: the entity of whichever class has this id in the tenant; null when
+    there is none or the caller may not read it (as if it did not exist)."""
+    context = context_of(info)
+    type_qid = context.reader.locate(id)
+    if type_qid is None:
+        return None
+    guard = context.guard
+    if guard is not None and not guard.policy.allows(guard.principal, type_qid, "read"):
+        return None
+    entity = context.reader.one(type_qid, id)
+    return None if entity is None else Level().add(entity)
+
+
 def root_connection(class_qid: str) -> Resolver:
     def resolve(_root: Any, info: Info, **args: Any) -> Connection:
         context = context_of(info)
@@ -269,12 +291,13 @@ def to_many(nav: Navigation) -> Resolver:
 
     def resolve(row: Row, info: Info, **args: Any) -> Connection:
         context = context_of(info)
-        q = query_args(info, nav.other, args)
         if _end_hidden(context, row, nav):
+            query_args(info, nav.other, args)  # bad arguments are an error all the same
             return Connection([], False, False, lambda: 0)
-        key = ("many", nav.owner, nav.name, q.key)
+        key = ("many", nav.owner, nav.name, freeze(args))
         batch: _ManyBatch | None = row.level.cache.get(key)
-        if batch is None:
+        if batch is None:  # the level's first row: translate the arguments once, read all
+            q = query_args(info, nav.other, args)
             batch = _ManyBatch(context, nav, row.level.parent_ids(nav), q)
             row.level.cache[key] = batch
         return batch.connection(row.entity["id"])

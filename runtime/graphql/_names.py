@@ -86,6 +86,10 @@ class TypeNames:
     def __getitem__(self, qid: str) -> str:
         return self._names[qid]
 
+    def __contains__(self, name: object) -> bool:
+        """Whether some class, record or enum is called `name` in GraphQL."""
+        return name in self._names.values()
+
 
 def field_names(names: dict[str, str], owner: str) -> dict[str, str]:
     """CK name -> GraphQL field name for one type's members; refuses two members on one name."""

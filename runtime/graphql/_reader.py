@@ -10,12 +10,13 @@ they mean in `find`, and every statement is bound to the unit of work's tenant.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from meshkit.ck.model import AssociationEnd, EndSide, TypeKind
 from meshkit.runtime import Entity, NotFoundError, UnitOfWork
@@ -103,12 +104,29 @@ class Window:
         return DEFAULT_PAGE if size is None else size
 
 
+class Cursor:
+    """An entity's cursor, encoded only when a client asks for it (most queries never do):
+    until then it holds the row and the names of its sort columns."""
+
+    __slots__ = ("encode", "keys", "row")
+
+    def __init__(
+        self, encode: Callable[[Sequence[Any]], str], row: Mapping[Any, Any], keys: Sequence[str]
+    ) -> None:
+        self.encode = encode
+        self.row = row
+        self.keys = keys
+
+    def __str__(self) -> str:
+        return self.encode([self.row[k] for k in self.keys])
+
+
 @dataclass
 class Slice:
     """One page of entities, with a cursor per entity and link attributes where there are."""
 
     entities: list[Entity] = field(default_factory=list)
-    cursors: list[str] = field(default_factory=list)
+    cursors: list[Cursor] = field(default_factory=list)
     links: list[dict[str, Any]] = field(default_factory=list)
     has_next: bool = False
     has_previous: bool = False
@@ -125,6 +143,8 @@ class EntityReader:
         self.storage: Storage = uow.repository.storage
         self.coercer = uow.repository.coercer
         self.tenant = uow.tenant
+        self.postgresql = uow.connection.dialect.name == "postgresql"
+        self._decoders: dict[str, _Decoder] = {}
 
     # ------------------------------------------------------------------ single class
     def one(self, class_qid: str, entity_id: str) -> Entity | None:
@@ -137,7 +157,20 @@ class EntityReader:
         if self.guard is None:
             return entity
         visible = self._visible({entity_id: entity}).get(entity_id)
-        return None if visible is None else self.guard.mask(visible["type"], visible)
+        return None if visible is None else self._masked(visible)
+
+    def locate(self, entity_id: str) -> str | None:
+        """The concrete class of the entity with this id in the tenant, whatever its table:
+        one statement over every entity table (ids are UUIDs, unique across classes)."""
+        selects = [
+            sa.select(table.c.type).where(table.c.tenant == self.tenant, table.c.id == entity_id)
+            for table in self.storage.tables.values()
+        ]
+        if not selects:
+            return None
+        statement = sa.union_all(*selects) if len(selects) > 1 else selects[0]
+        found = self.uow.connection.execute(statement.limit(1)).scalar()
+        return None if found is None else str(found)
 
     def count(self, class_qid: str, where: Filter | None) -> int:
         return self.uow.count(class_qid, where)
@@ -154,7 +187,7 @@ class EntityReader:
             .order_by(*plan.order_clauses)
             .limit(size + 1)
         )
-        rows = list(self.uow.connection.execute(statement).mappings())
+        rows = self.uow.connection.execute(statement).mappings().all()
         return plan.slice(self, rows, size, window)
 
     def by_ids(self, class_qid: str, ids: Collection[str]) -> dict[str, Entity]:
@@ -166,15 +199,25 @@ class EntityReader:
             for chunk in _chunks(wanted):
                 statement = sa.select(table).where(
                     table.c.tenant == self.tenant,
-                    table.c.id.in_(chunk),
+                    self.among(table.c.id, chunk),
                     table.c.type.in_(storage.concrete_types),
                 )
-                for row in self.uow.connection.execute(statement).mappings():
+                for row in self.uow.connection.execute(statement).mappings().all():
                     found[row["id"]] = self.decode(row, masked=False)
         if self.guard is None:
             return found
-        guard = self.guard
-        return {i: guard.mask(e["type"], e) for i, e in self._visible(found).items()}
+        return {i: self._masked(e) for i, e in self._visible(found).items()}
+
+    def _masked(self, entity: Entity) -> Entity:
+        """`entity` as the guard's principal may see it (itself when nothing is hidden)."""
+        type_qid = entity["type"]
+        decoder = self._decoders.get(type_qid)
+        if decoder is None:
+            decoder = self._decoders[type_qid] = _Decoder(self, type_qid)
+        if not decoder.masked and decoder.names.issuperset(entity):
+            return entity
+        assert self.guard is not None
+        return self.guard.mask(type_qid, entity)
 
     def _visible(self, found: dict[str, Entity]) -> dict[str, Entity]:
         """The entities the guard's principal may read: per concrete class with a row rule,
@@ -218,6 +261,18 @@ class EntityReader:
         plan = _Plan(self, self.storage.of(nav.other), where, order_by, window)
         for chunk in _chunks(parent_ids):
             from_, parent, extra, links = self._through(nav, plan, chunk)
+            if len(chunk) == 1:  # one parent (a detail view): a plain ORDER BY ... LIMIT
+                single = (
+                    sa.select(plan.scope.table, *plan.sort_columns, *links)
+                    .select_from(from_)
+                    .where(*plan.conditions, *extra)
+                    .order_by(*plan.order_clauses)
+                    .limit(size + 1)
+                )
+                found = self.uow.connection.execute(single).mappings().all()
+                if found:
+                    result[chunk[0]] = plan.slice(self, found, size, window, nav)
+                continue
             number = (
                 sa.func.row_number()
                 .over(partition_by=parent, order_by=plan.order_clauses)
@@ -225,7 +280,7 @@ class EntityReader:
             )
             inner = (
                 sa.select(
-                    plan.scope.table,
+                    *_plain_columns(plan.scope.table),
                     *plan.sort_columns,
                     *links,
                     parent.label("_parent"),
@@ -241,7 +296,7 @@ class EntityReader:
                 .order_by(inner.c["_parent"], inner.c["_rn"])
             )
             grouped: dict[str, list[Mapping[Any, Any]]] = {}
-            for row in self.uow.connection.execute(statement).mappings():
+            for row in self.uow.connection.execute(statement).mappings().all():
                 grouped.setdefault(row["_parent"], []).append(row)
             for parent_id, rows in grouped.items():
                 result[parent_id] = plan.slice(self, rows, size, window, nav)
@@ -276,7 +331,7 @@ class EntityReader:
         if nav.way is Way.REVERSE:
             assert nav.fk is not None
             parent: sa.ColumnElement[Any] = table.c[nav.fk.column]
-            return plan.from_clause(table), parent, [parent.in_(parent_ids)], []
+            return plan.from_clause(table), parent, [self.among(parent, parent_ids)], []
         assert nav.link is not None and nav.way is Way.LINK
         link = nav.link.link.table.alias("link")
         own = link.c[nav.link.own.name]
@@ -289,25 +344,33 @@ class EntityReader:
         links: list[sa.ColumnElement[Any]] = [
             link.c[name].label(f"_link_{name}") for name in nav.link.link.attributes
         ]
-        extra = [link.c.tenant == self.tenant, own.in_(parent_ids)]
+        extra = [link.c.tenant == self.tenant, self.among(own, parent_ids)]
         return plan.from_clause(joined), own, extra, links
+
+    def among(self, column: sa.ColumnElement[Any], ids: Sequence[str]) -> sa.ColumnElement[bool]:
+        """`column IN ids`: on PostgreSQL `= ANY(<one array parameter>)`, so the statement's
+        text does not depend on how many ids there are (psycopg prepares it once, and the
+        server does not parse a hundred parameters)."""
+        if self.postgresql:
+            values = sa.bindparam(None, list(ids), type_=postgresql.ARRAY(sa.String()))
+            return column == sa.any_(values)
+        return column.in_(ids)
 
     # ------------------------------------------------------------------ rows
     def decode(self, row: Mapping[Any, Any], *, masked: bool = True) -> Entity:
         """The entity dict of a row, exactly as the repository returns it (masked by the
         guard, if there is one and `masked`)."""
-        storage = self.storage.of(row["type"])
-        entity: Entity = {}
-        for name, column in storage.columns.items():
-            value = row[column.name]
-            attr = storage.cls.attributes[name]
-            if value is not None and attr.type.kind in _JSON_KINDS:
-                value = self.coercer.from_json(value, attr.type)
-            entity[name] = value
-        for end, fk in storage.to_one.items():
-            entity[end] = row[fk.column]
-        if masked and self.guard is not None:
-            return self.guard.mask(storage.cls.qid, entity)
+        type_qid = row["type"]
+        decoder = self._decoders.get(type_qid)
+        if decoder is None:
+            decoder = self._decoders[type_qid] = _Decoder(self, type_qid)
+        entity: Entity = {name: row[column] for name, column in decoder.plain}
+        for name, column, type_ in decoder.json:
+            value = row[column]
+            entity[name] = None if value is None else self.coercer.from_json(value, type_)
+        if masked and decoder.masked:
+            assert self.guard is not None
+            return self.guard.mask(type_qid, entity)
         return entity
 
     def decode_link(self, nav: Navigation | None, row: Mapping[Any, Any]) -> dict[str, Any]:
@@ -320,6 +383,26 @@ class EntityReader:
                 value = self.coercer.from_json(value, attr.type)
             values[name] = value
         return values
+
+
+class _Decoder:
+    """How rows of one concrete class become entity dicts: which column is which name, which
+    values are JSON, and whether the reader's principal needs them masked at all."""
+
+    def __init__(self, reader: EntityReader, type_qid: str) -> None:
+        storage = reader.storage.of(type_qid)
+        self.plain: list[tuple[str, str]] = []
+        self.json: list[tuple[str, str, Any]] = []
+        for name, column in storage.columns.items():
+            attr = storage.cls.attributes[name]
+            if attr.type.kind in _JSON_KINDS:
+                self.json.append((name, column.name, attr.type))
+            else:
+                self.plain.append((name, column.name))
+        self.plain.extend((end, fk.column) for end, fk in storage.to_one.items())
+        self.names = frozenset(name for name, *_ in (*self.plain, *self.json))
+        guard = reader.guard
+        self.masked = guard is not None and not guard.sees_in_full(type_qid, self.names)
 
 
 class _Plan:
@@ -354,6 +437,9 @@ class _Plan:
         self.conditions = [self.compiler.base_condition(self.scope)]
         self.conditions.extend(c for c in (condition, behind) if c is not None)
 
+    def encode_cursor(self, values: Sequence[Any]) -> str:
+        return self.compiler.encode_cursor(self.fingerprint, values)
+
     def from_clause(self, start: sa.FromClause) -> sa.FromClause:
         result = start
         for joined in self.scope.all_joins():
@@ -373,12 +459,9 @@ class _Plan:
         kept = list(rows[:size])
         if window.backward:
             kept.reverse()
-        cursors = [
-            self.compiler.encode_cursor(
-                self.fingerprint, [r[f"_sort_{i}"] for i in range(len(self.keys))]
-            )
-            for r in kept
-        ]
+        sort_keys = [f"_sort_{i}" for i in range(len(self.keys))]
+        encode = self.encode_cursor
+        cursors = [Cursor(encode, r, sort_keys) for r in kept]
         return Slice(
             entities=[reader.decode(r) for r in kept],
             cursors=cursors,
@@ -386,6 +469,14 @@ class _Plan:
             has_next=bool(window.before) if window.backward else more,
             has_previous=more if window.backward else bool(window.after),
         )
+
+
+def _plain_columns(table: sa.FromClause) -> list[sa.ColumnElement[Any]]:
+    """The table's columns for a subquery, wrapped so that the subquery's columns do not copy
+    the table's foreign keys: SQLAlchemy would register event listeners for each copy, for every
+    statement — the most expensive part of building a nested read. Types (and so the decoding
+    of values) stay the same."""
+    return [sa.type_coerce(c, c.type).label(c.name) for c in table.c]
 
 
 def _before(error: FieldError) -> FieldError:
@@ -401,6 +492,7 @@ def _chunks(ids: Sequence[str]) -> list[Sequence[str]]:
 __all__ = [
     "DEFAULT_PAGE",
     "MAX_PAGE",
+    "Cursor",
     "EntityReader",
     "Navigation",
     "Slice",

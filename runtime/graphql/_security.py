@@ -71,7 +71,17 @@ class Guard:
 
     def __init__(self, policy: Policy, principal: Principal) -> None:
         self.policy = policy
-        self.principal = principal
+        self._principal = principal
+        self._ends: dict[tuple[str, str], bool] = {}  # asked once per row: cached
+
+    @property
+    def principal(self) -> Principal:
+        return self._principal
+
+    @principal.setter
+    def principal(self, principal: Principal) -> None:  # a websocket signing in
+        self._principal = principal
+        self._ends.clear()
 
     def read_filter(self, class_qid: str, where: Filter | None) -> Filter | None:
         """The caller's filter secured: row rule AND (where, every class it reaches restricted).
@@ -93,8 +103,20 @@ class Guard:
     def mask(self, class_qid: str, entity: Mapping[str, Any]) -> dict[str, Any]:
         return self.policy.mask(self.principal, class_qid, entity)
 
+    def sees_in_full(self, concrete_qid: str, names: Collection[str]) -> bool:
+        """Whether `mask` would return these names of `concrete_qid` unchanged: all visible,
+        none masked (then reads need not copy every entity through `mask`)."""
+        if self.policy.masked_attributes(self.principal, concrete_qid):
+            return False
+        return self.policy.visible_attributes(self.principal, concrete_qid).issuperset(names)
+
     def end_visible(self, concrete_qid: str, end: str) -> bool:
-        return end in self.policy.visible_attributes(self.principal, concrete_qid)
+        key = (concrete_qid, end)
+        found = self._ends.get(key)
+        if found is None:
+            found = end in self.policy.visible_attributes(self.principal, concrete_qid)
+            self._ends[key] = found
+        return found
 
     def id_filter(self, concrete_qid: str, ids: Collection[str]) -> Filter | None:
         readable, rule = self.row_rule(concrete_qid)

@@ -44,12 +44,18 @@ class Client:
 
 @contextmanager
 def statements(engine: sa.Engine) -> Iterator[list[str]]:
-    """The SELECTs (and writes) run on `engine` inside the block; BEGIN/COMMIT left out."""
+    """The SELECTs (and writes) run on `engine` inside the block; transaction control left
+    out: BEGIN/COMMIT and, on PostgreSQL, the transaction's tenant setting (`set_config`, once
+    per unit of work for the row-level security policies)."""
     seen: list[str] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.lstrip().split(None, 1)[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK"):
-            seen.append(statement)
+        text = statement.lstrip()
+        if text.split(None, 1)[0].upper() in ("BEGIN", "COMMIT", "ROLLBACK"):
+            return
+        if text.startswith("SELECT set_config("):
+            return
+        seen.append(statement)
 
     sa.event.listen(engine, "before_cursor_execute", record)
     try:

@@ -106,3 +106,49 @@ def test_nested_connections_page_and_filter_per_parent(ec: Client, ec_repo: Repo
     rest = more["energyCommunities"]["nodes"][0]["participants"]
     assert [p["memberNumber"] for p in rest["nodes"]] == ["M0003", "M0002", "M0001"]
     assert rest["pageInfo"] == {"hasNextPage": False, "hasPreviousPage": True}
+
+
+PAGE_OF_EACH = """query($first: Int, $after: String, $last: Int, $before: String) {
+  energyCommunities(orderBy: [{name: ASC}]) { nodes { id
+    participants(first: $first, after: $after, last: $last, before: $before,
+                 orderBy: [{joinedOn: DESC}]) {
+      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges { cursor node { memberNumber participations { nodes { participationFactor } } } }
+    }
+  } }
+}"""
+
+PAGE_OF_ONE = (
+    PAGE_OF_EACH.replace(
+        "energyCommunities(orderBy: [{name: ASC}]) { nodes { id", "energyCommunity(id: $id) { id"
+    )
+    .replace("$before: String)", "$before: String, $id: ID!)")
+    .replace("} }\n}", "}\n}")
+)
+
+
+def test_one_parent_pages_like_many(ec: Client, ec_repo: Repository) -> None:
+    """A level of one parent is read with ORDER BY ... LIMIT, a level of several with a window
+    function: both give the same pages, cursors and page info, forward and backward."""
+    build_world(ec_repo, communities=3, members=6, points=2)
+    for window in ({"first": 4}, {"last": 3}, {"first": 100}, {"first": 0}):
+        many = ec.data(PAGE_OF_EACH, **window)["energyCommunities"]["nodes"]
+        assert len(many) == 3
+        for community in many:
+            one = ec.data(PAGE_OF_ONE, id=community["id"], **window)["energyCommunity"]
+            assert one == community, window
+            page = one["participants"]
+            if not page["edges"]:
+                continue
+            assert all(len(e["node"]["participations"]["nodes"]) == 2 for e in page["edges"])
+            # and the next page from either cursor matches too
+            if "first" in window:
+                more = {"first": 100, "after": page["pageInfo"]["endCursor"]}
+            else:
+                more = {"last": 100, "before": page["pageInfo"]["startCursor"]}
+            rest_one = ec.data(PAGE_OF_ONE, id=community["id"], **more)["energyCommunity"]
+            rest_many = ec.data(PAGE_OF_EACH, **more)["energyCommunities"]["nodes"]
+            assert rest_one in rest_many
+            seen = [e["node"]["memberNumber"] for e in page["edges"]]
+            rest = [e["node"]["memberNumber"] for e in rest_one["participants"]["edges"]]
+            assert sorted(seen + rest) == sorted(set(seen + rest)) and len(seen + rest) == 6
