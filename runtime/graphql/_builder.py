@@ -57,8 +57,16 @@ from meshkit.ck.model import (
     TypeRef,
 )
 from meshkit.runtime.auth import Policy
+from meshkit.runtime.behaviours.registry import BehaviourRegistry
 from meshkit.runtime.events import EventKind
-from meshkit.runtime.graphql import _aggregates, _batches, _mutations, _series
+from meshkit.runtime.graphql import (
+    _aggregates,
+    _batches,
+    _commands,
+    _history,
+    _mutations,
+    _series,
+)
 from meshkit.runtime.graphql._batches import Row
 from meshkit.runtime.graphql._context import Info
 from meshkit.runtime.graphql._names import (
@@ -86,6 +94,7 @@ from meshkit.runtime.graphql._security import withheld_fields
 from meshkit.runtime.storage import Storage
 
 EntityType = GraphQLObjectType | GraphQLInterfaceType
+NODE = "Node"  # Relay's interface of objects with a global id
 HIDDEN = frozenset({"tenant", "type"})  # the request's tenant; __typename tells the class
 _STRUCTURES = frozenset({TypeKind.RECORD, TypeKind.LIST, TypeKind.JSON})
 _SUMMABLE = frozenset({*NUMERIC_KINDS, TypeKind.DURATION})
@@ -126,11 +135,16 @@ class SchemaBuilder:
     """Builds the GraphQL schema of one compiled model (use `build_schema`)."""
 
     def __init__(
-        self, model: CompiledModel, storage: Storage | None = None, policy: Policy | None = None
+        self,
+        model: CompiledModel,
+        storage: Storage | None = None,
+        policy: Policy | None = None,
+        behaviours: BehaviourRegistry | None = None,
     ) -> None:
         self.model = model
         self.storage = storage if storage is not None else Storage(model)
         self.policy = policy
+        self.behaviours = behaviours
         # fields some role may not see: nullable, so that hiding them is a null, not an error
         self.withheld = withheld_fields(policy) if policy is not None else frozenset()
         self.subscription_fields: dict[str, str] = {}  # root field -> class qid
@@ -153,6 +167,16 @@ class SchemaBuilder:
             },
             description="Relay paging: whether there is more, and where a page starts and ends.",
         )
+        # Relay's object identification: every entity type implements Node (ids are UUIDs,
+        # unique across classes), unless the model names a type "Node" itself.
+        self.node: GraphQLInterfaceType | None = None
+        if NODE not in self.names:
+            self.node = GraphQLInterfaceType(
+                NODE,
+                {"id": GraphQLField(GraphQLNonNull(GraphQLID), description="A UUID.")},
+                resolve_type=self._resolve_type,
+                description="An object with a globally unique id (Relay): see `node(id)`.",
+            )
         self.direction = GraphQLEnumType(
             "OrderDirection",
             {
@@ -172,13 +196,23 @@ class SchemaBuilder:
         for assoc in self.model.associations.values():
             if assoc.qid in self.storage.link_tables:
                 self._link_mutations(self.model.classes[assoc.source], assoc.name, mutation)
+        self._command_mutations(mutation)
         _add(query, "meshkitInfo", self._info_field())
         _add(query, "viewer", self._viewer_field())
+        if self.node is not None and "node" not in query:
+            query["node"] = GraphQLField(
+                self.node,
+                {"id": GraphQLArgument(GraphQLNonNull(GraphQLID))},
+                resolve=_batches.root_node,
+                description="The entity of any class with this id, or null (Relay).",
+            )
         subscription: dict[str, GraphQLField] = {}
         for cls in self.model.classes.values():
             if len(self.storage.of(cls.qid).tables) == 1:
                 self._subscription_field(cls, subscription)
         types: list[GraphQLNamedType] = [*SCALARS]
+        if self.node is not None:
+            types.append(self.node)
         types.extend(self.entity_type(c) for c in self.model.classes.values())
         types.extend(self._exact(c) for c in self.model.classes.values() if self._split(c))
         try:
@@ -192,6 +226,26 @@ class SchemaBuilder:
             )
         except TypeError as exc:  # graphql-core's words for duplicate type names
             raise SchemaBuildError(str(exc)) from None
+
+    def _command_mutations(self, mutation: dict[str, GraphQLField]) -> None:
+        """A mutation per behaviour command, on the class whose construction kit binds it
+        (`energyCommunityAllocate`); it also runs on entities of subclasses."""
+        if self.behaviours is None:
+            return
+        taken = {self.names[qid] for qid in self.model.classes}
+        taken |= {self.names[qid] for qid in self.model.records}
+        taken |= {self.names[qid] for qid in self.model.enums}
+        types = _commands.CommandTypes(taken)
+        for cls in self.model.classes.values():
+            name = self.names[cls.qid]
+            for command, spec in sorted(self.behaviours.commands(cls.qid).items()):
+                if spec.class_qid != cls.qid:
+                    continue  # inherited: exposed on the class that binds it
+                _add(
+                    mutation,
+                    _commands.mutation_name(name, command),
+                    _commands.command_field(cls.qid, spec, types, name),
+                )
 
     def _root_fields(self, cls: ClassDef, query: dict[str, GraphQLField]) -> None:
         name = self.names[cls.qid]
@@ -230,11 +284,14 @@ class SchemaBuilder:
         name = self.names[cls.qid]
 
         def interfaces() -> list[GraphQLInterfaceType]:
-            return [
+            result = [
                 cast("GraphQLInterfaceType", self.entity_type(self.model.classes[a]))
                 for a in cls.ancestors
                 if self._is_interface(self.model.classes[a])
             ]
+            if self.node is not None and "id" in cls.attributes:
+                result.append(self.node)
+            return result
 
         def fields() -> dict[str, GraphQLField]:
             return self._entity_fields(cls)
@@ -335,8 +392,17 @@ class SchemaBuilder:
                 description=(series.description or "")
                 + f" Buckets of {series.unit}, summed in the store; one read per level.",
             )
+        if "history" not in ck_names and "id" in cls.attributes:
+            ck_names["history"] = "history"
+            fields["history"] = self._history()
         field_names(ck_names, cls.qid)
         return fields
+
+    def _history(self) -> GraphQLField:
+        key = ("history", "field")
+        if key not in self._cache:
+            self._cache[key] = _history.history_field()
+        return cast("GraphQLField", self._cache[key])
 
     # ================================================================== series
     def _series_bucket(self) -> GraphQLObjectType:

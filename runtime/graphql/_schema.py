@@ -39,6 +39,7 @@ from strawberry.utils.operation import get_operation_type
 
 from meshkit.ck.model import CompiledModel
 from meshkit.runtime.auth import PermissionDenied, Policy
+from meshkit.runtime.behaviours.registry import BehaviourRegistry
 from meshkit.runtime.errors import ValidationError
 from meshkit.runtime.graphql import _subscriptions
 from meshkit.runtime.graphql._builder import SchemaBuilder
@@ -322,12 +323,16 @@ def build_schema(
     *,
     policy: Policy | None = None,
     limits: Limits | None = None,
+    behaviours: BehaviourRegistry | None = None,
 ) -> ModelSchema:
-    """The GraphQL API of `model`: types, queries, aggregates, mutations, subscriptions. Pass
-    the repository's `storage` to save deriving the table mapping a second time; with a
-    `policy`, fields some role may not see are nullable (hidden values resolve to null)."""
+    """The GraphQL API of `model`: types, queries, aggregates, mutations (behaviour commands
+    included), subscriptions. Pass the repository's `storage` and `behaviours` to save deriving
+    them a second time (without `behaviours` the model's are resolved here); with a `policy`,
+    fields some role may not see are nullable (hidden values resolve to null)."""
+    if behaviours is None:
+        behaviours = BehaviourRegistry.for_model(model)  # imports code: not part of build_ms
     started = time.perf_counter()
-    builder = SchemaBuilder(model, storage, policy)
+    builder = SchemaBuilder(model, storage, policy, behaviours)
     graphql_schema = builder.build()
     return ModelSchema(
         model,
