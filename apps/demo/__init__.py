@@ -1,10 +1,12 @@
-"""The end-to-end demo: a community from seed data to a billing preview, on the embedded database.
+"""The end-to-end demo: a community from seed data to its final bills, on the embedded database.
 
     result = run(Path("data"), Console())
 
 Steps (each prints one line; see docs/demo.md): compile the model library → create
 `<data_dir>/demo.sqlite` anew → load `community.yaml` → onboard every metering point through the
-grid-operator simulator → receive a month of energy data → allocate → billing preview → summary.
+grid-operator simulator → receive a month of energy data through the message store → the month-end
+commands (allocate, reconcile, key figures, a billing preview, the final run and its SEPA
+files) → summary.
 The month (2026-03, with the spring DST day), the simulator's clock and its seed are fixed, so
 every run gives the same result.
 """
@@ -34,10 +36,16 @@ from meshkit.apps.demo.context import (
 from meshkit.apps.demo.energy import EnergyReport, receive_month
 from meshkit.apps.demo.onboarding import OnboardingReport, build_simulator, onboard
 from meshkit.apps.demo.seed import PAYLOAD_FOLDER, create_database, database_path, load_seed
-from meshkit.apps.demo.settlement import Allocation, allocate_month, bill_month, read_communities
+from meshkit.apps.demo.settlement import (
+    Settlement,
+    allocate,
+    bill,
+    key_figures,
+    read_communities,
+    reconcile,
+)
 from meshkit.apps.demo.summary import eda_messages, print_summary
 from meshkit.ck import MANIFEST_NAME, CompiledModel, Diagnostic, check_model
-from meshkit.models.energy_community import billing
 from meshkit.runtime.seed import LoadResult
 
 MODEL = "energy_community"
@@ -57,8 +65,7 @@ class DemoResult:
     seed: LoadResult | None = None
     onboarding: OnboardingReport | None = None
     energy: EnergyReport | None = None
-    allocations: list[Allocation] = field(default_factory=list)
-    runs: list[billing.BillingRun] = field(default_factory=list)
+    settlements: list[Settlement] = field(default_factory=list)
     messages: Counter[tuple[str, str]] = field(default_factory=Counter)
     seconds: float = 0.0
 
@@ -136,23 +143,54 @@ def run(
             f"{MONTH:%B %Y}, {sum(f.height for f in r.readings.values()):,} readings"
         ),
     )
-    energy = result.energy
-    communities = read_communities(repository, TENANT)
-    result.allocations = step(
+    result.settlements = [Settlement(c) for c in read_communities(repository, TENANT)]
+    every = result.settlements
+
+    def each(command: Callable[..., None]) -> Callable[[], list[Settlement]]:
+        def run_all() -> list[Settlement]:
+            for settlement in every:
+                command(repository, TENANT, settlement, MONTH)
+            return every
+
+        return run_all
+
+    step(
         "allocation",
-        lambda: [allocate_month(c, energy) for c in communities],
+        each(allocate),
         lambda r: ", ".join(
-            f"{a.community.entity['ec_number']} {a.totals.community_share:,.1f} kWh shared"
-            + ("" if a.conserved else " [red](NOT conserved)[/red]")
-            for a in r
+            f"{s.community.ec_number} {s.allocation.totals.shared:,.1f} kWh shared"
+            + ("" if s.allocation.conserved else " [red](NOT conserved)[/red]")
+            for s in r
+            if s.allocation is not None
         ),
     )
-    result.runs = step(
-        "billing preview",
-        lambda: [bill_month(a, MONTH) for a in result.allocations],
+    step(
+        "reconciliation",
+        each(reconcile),
         lambda r: ", ".join(
-            f"{a.community.entity['ec_number']} {run.summary.documents} documents"
-            for a, run in zip(result.allocations, r, strict=True)
+            f"{s.community.ec_number} {s.reconciliation.compared:,} day values compared, "
+            f"{s.reconciliation.opened} findings"
+            for s in r
+            if s.reconciliation is not None
+        ),
+    )
+    step(
+        "key figures",
+        each(key_figures),
+        lambda r: ", ".join(
+            f"{s.community.ec_number} self-sufficiency {s.kpis.self_sufficiency or 0} %"
+            for s in r
+            if s.kpis is not None
+        ),
+    )
+    step(
+        "billing",
+        each(bill),
+        lambda r: ", ".join(
+            f"{s.community.ec_number} {len(s.final.documents)} final documents, "
+            f"{len(s.sepa.files)} SEPA files"
+            for s in r
+            if s.final is not None and s.sepa is not None
         ),
     )
     result.messages = eda_messages(repository, TENANT)

@@ -12,18 +12,16 @@ from rich.markup import escape
 from rich.table import Table
 
 from meshkit.apps.demo.seed import DEMO_SIGN_INS
-from meshkit.apps.demo.settlement import Allocation, display_name
-from meshkit.models.energy_community import billing
+from meshkit.apps.demo.settlement import Settlement, display_name
 from meshkit.runtime import Repository
 
 if TYPE_CHECKING:
     from meshkit.apps.demo import DemoResult
 
 _KIND = {
-    billing.DocumentKind.INVOICE: "invoice",
-    billing.DocumentKind.CREDIT_NOTE: "credit note",
-    billing.DocumentKind.INFORMATION: "statement",
-    billing.DocumentKind.CANCELLATION: "cancellation",
+    "invoice": "invoice",
+    "credit_note": "credit note",
+    "information_statement": "statement",
 }
 
 
@@ -48,10 +46,10 @@ def print_summary(console: Console, result: DemoResult) -> None:
     console.print()
     console.print(_members(result))
     console.print(_messages(result))
-    for allocation in result.allocations:
-        console.print(_energy(allocation, result))
-    for allocation, run in zip(result.allocations, result.runs, strict=True):
-        console.print(_documents(allocation, run))
+    for settlement in result.settlements:
+        console.print(_energy(settlement, result))
+    for settlement in result.settlements:
+        console.print(_documents(settlement))
     path = result.database.resolve()
     console.print(
         f"database: [bold]{escape(str(path))}[/bold] (tenant {result.tenant}); "
@@ -114,8 +112,8 @@ def _members(result: DemoResult) -> Table:
     table.add_column("EC number")
     for column in ("members", "consumption points", "generation points", "participations"):
         table.add_column(column, justify="right")
-    for allocation in result.allocations:
-        c = allocation.community
+    for settlement in result.settlements:
+        c = settlement.community
         directions = Counter(p["direction"] for p in c.points.values())
         table.add_row(
             escape(c.entity["name"]),
@@ -138,65 +136,75 @@ def _messages(result: DemoResult) -> Table:
     return table
 
 
-def _energy(allocation: Allocation, result: DemoResult) -> Table:
-    t = allocation.totals
-    c = allocation.community.entity
+def _energy(settlement: Settlement, result: DemoResult) -> Table:
+    c = settlement.community.entity
     title = f"Energy {result.month:%B %Y}: {c['name']} ({c['allocation_model']} allocation)"
     table = Table(title=escape(title), title_justify="left")
     table.add_column("quantity")
-    table.add_column("kWh", justify="right")
-    share = t.community_share / t.counted_consumption * 100 if t.counted_consumption else 0
-    used = t.community_share / t.counted_generation * 100 if t.counted_generation else 0
-    table.add_row("consumption (G.01)", kwh(t.consumption))
-    table.add_row("consumption counted for the community (G.01T)", kwh(t.counted_consumption))
-    table.add_row("generation (G.01)", kwh(t.generation))
-    table.add_row(
-        f"community share (G.03), {share:.1f} % of the counted consumption",
-        kwh(t.community_share),
+    table.add_column("value", justify="right")
+    allocation, reconciliation, kpis = (
+        settlement.allocation,
+        settlement.reconciliation,
+        settlement.kpis,
     )
-    table.add_row(f"surplus to the grid (P.01T), {100 - used:.1f} % of generation", kwh(t.surplus))
-    conserved = "yes" if allocation.conserved else "[red]NO[/red]"
-    table.add_row("G.03 + P.01T = counted generation", conserved)
+    if allocation is None or reconciliation is None or kpis is None:
+        return table
+    t = allocation.totals
+    table.add_row("consumption (G.01)", f"{kwh(t.consumption)} kWh")
     table.add_row(
-        "values compared with the DSO's",
-        f"{allocation.compared:,}: {allocation.differing:,} differ, by at most "
-        f"{allocation.largest_difference * 1000:.0f} Wh (rounding)",
+        "consumption counted for the community (G.01T)", f"{kwh(t.counted_consumption)} kWh"
+    )
+    table.add_row("generation (G.01)", f"{kwh(t.generation)} kWh")
+    table.add_row("community share (G.03)", f"{kwh(t.shared)} kWh")
+    table.add_row("surplus to the grid (P.01T)", f"{kwh(t.surplus)} kWh")
+    table.add_row("G.03 + P.01T = counted generation", "yes" if t.conserved else "[red]NO[/red]")
+    table.add_row(
+        "self-sufficiency / self-consumption",
+        f"{_pct(kpis.self_sufficiency)} / {_pct(kpis.self_consumption_rate)}",
+    )
+    peak = (
+        "—"
+        if kpis.peak_residual_kw is None or kpis.peak_residual_at is None
+        else f"{kpis.peak_residual_kw:,.2f} kW at {kpis.peak_residual_at:%d %b %H:%M}"
+    )
+    table.add_row("residual draw from the grid, peak", f"{kwh(kpis.residual_draw)} kWh, {peak}")
+    table.add_row(
+        "reconciled with the grid operator's values",
+        f"{reconciliation.compared:,} day values, {reconciliation.within_tolerance:,} within "
+        f"tolerance, {reconciliation.opened} findings",
     )
     return table
 
 
-def _documents(allocation: Allocation, run: billing.BillingRun) -> Table:
-    c = allocation.community
-    title = f"Billing preview {run.period}: {c.entity['name']}"
-    table = Table(title=escape(title), title_justify="left")
-    for column in ("member", "document", "top lines", "net", "gross"):
-        table.add_column(column, justify="right" if column in ("net", "gross") else "left")
-    names = {p["member_number"]: display_name(p) for p in c.participants}
-    for document in run.documents:
-        member = document.recipient.participant_id
-        lines = sorted(document.lines, key=lambda line: abs(line.net), reverse=True)[:2]
-        top = "\n".join(f"{_line_text(line)}: {euro(line.net)}" for line in lines)
+def _pct(value: Decimal | None) -> str:
+    return "—" if value is None else f"{value} %"
+
+
+def _documents(settlement: Settlement) -> Table:
+    c = settlement.community
+    final, sepa = settlement.final, settlement.sepa
+    table = Table(title=escape(f"Final billing run: {c.entity['name']}"), title_justify="left")
+    for column in ("member", "document", "number", "PDF", "gross"):
+        table.add_column(column, justify="right" if column == "gross" else "left")
+    if final is None:
+        return table
+    names = {p["id"]: p for p in c.participants}
+    for document in final.documents:
+        member = names.get(document.recipient)
+        who = f"{member.get('member_number', '')} {display_name(member)}" if member else ""
         table.add_row(
-            escape(f"{member} {names.get(member, '')}"),
-            _KIND.get(document.kind, document.kind.value),
-            escape(top),
-            euro(document.net),
+            escape(who),
+            _KIND.get(document.kind, document.kind),
+            document.number or "",
+            "yes" if document.file else "—",
             euro(document.gross),
         )
-    s = run.summary
     table.add_row(
         "total",
-        f"{s.invoices} invoices, {s.credit_notes} credit notes",
-        f"to collect {euro(s.to_collect)}, to pay out {euro(s.to_pay_out)}",
-        euro(s.net),
-        euro(s.gross),
+        f"to collect {euro(final.to_collect)}",
+        f"to pay out {euro(final.to_pay_out)}",
+        f"SEPA files: {len(sepa.files) if sepa else 0}",
+        euro(final.gross),
         style="bold",
     )
     return table
-
-
-def _line_text(line: billing.LineItem) -> str:
-    what = line.kind.value.replace("_", " ")
-    if line.unit.lower() == "kwh":
-        return f"{what} {kwh(abs(line.quantity))} kWh"
-    return what

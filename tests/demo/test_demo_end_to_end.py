@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import polars as pl
 import pytest
@@ -16,7 +17,12 @@ import meshkit.apps.cli.demo as demo_command
 from meshkit.apps.cli import app
 from meshkit.apps.demo import DemoResult, compile_library, run
 from meshkit.models.energy_community.allocation import MeterCode
+from meshkit.models.energy_community.behaviours.energy_data import CALCULATED_SERIES
 from meshkit.runtime import Repository, create_engine
+from meshkit.runtime.graphql import RequestContext, build_schema
+from meshkit.runtime.series import SeriesStore
+
+VIENNA = ZoneInfo("Europe/Vienna")
 
 
 @pytest.fixture(scope="module")
@@ -52,9 +58,19 @@ def test_the_cli_runs_the_demo_and_exits_0(demo: tuple[Any, DemoResult, Path]) -
     outcome, result, data_dir = demo
     assert outcome.exit_code == 0, outcome.output
     assert result.database == data_dir / "demo.sqlite" and result.database.is_file()
-    for step in ("model library", "database", "seed data", "onboarding", "energy data"):
+    for step in (
+        "model library",
+        "database",
+        "seed data",
+        "onboarding",
+        "energy data",
+        "allocation",
+        "reconciliation",
+        "key figures",
+        "billing",
+    ):
         assert f"✓ {step}:" in outcome.output
-    assert "Billing preview" in outcome.output
+    assert "Final billing run" in outcome.output
 
 
 def test_every_metering_point_is_onboarded_with_abschluss(repository: Repository) -> None:
@@ -100,46 +116,92 @@ def test_a_month_of_energy_data_with_the_dst_day(demo: tuple[Any, DemoResult, Pa
     assert result.messages[("DATEN_CRMSG", "inbound")] == 31 * 18
 
 
-def test_the_allocation_conserves_energy(demo: tuple[Any, DemoResult, Path]) -> None:
+def test_the_allocation_conserves_energy_and_agrees_with_the_grid_operator(
+    demo: tuple[Any, DemoResult, Path], repository: Repository
+) -> None:
     _, result, _ = demo
-    assert result.allocations
-    for allocation in result.allocations:
-        frame = allocation.result.with_columns(pl.col("value").cast(pl.Decimal(18, 6)))
-
-        def per_interval(code: MeterCode, frame: pl.DataFrame = frame) -> pl.DataFrame:
-            return (
-                frame.filter(pl.col("meter_code") == code.value)
-                .group_by("start")
-                .agg(pl.col("value").sum().alias(code.name))
-            )
-
-        joined = (
-            per_interval(MeterCode.GENERATION_COUNTED)
-            .join(per_interval(MeterCode.COVERED), on="start", how="full", coalesce=True)
-            .join(per_interval(MeterCode.SURPLUS), on="start", how="full", coalesce=True)
-            .fill_null(0)
-        )
-        unbalanced = joined.filter(
-            pl.col("COVERED") + pl.col("SURPLUS") != pl.col("GENERATION_COUNTED")
-        )
-        assert unbalanced.height == 0
-        assert allocation.conserved
+    assert len(result.settlements) == 2
+    for settlement in result.settlements:
+        allocation, reconciliation = settlement.allocation, settlement.reconciliation
+        assert allocation is not None and reconciliation is not None
+        assert allocation.conserved and allocation.inserted > 0
         # The community's own calculation matches the DSO's within rounding (the simulated DSO
         # rounds every step to Wh, the engine works in mWh with largest remainders).
-        assert allocation.compared > 0
-        assert allocation.largest_difference <= Decimal("0.002")
-    eeg = next(a for a in result.allocations if a.community.entity["ec_number"] == "RC105970")
-    assert eeg.totals.community_share > 0
+        assert reconciliation.compared > 0
+        assert reconciliation.within_tolerance == reconciliation.compared
+        assert reconciliation.opened == 0
+    # Conservation per quarter hour, read back from the series store the command wrote to.
+    eeg = next(s for s in result.settlements if s.community.ec_number == "RC105970")
+    assert eeg.allocation is not None and eeg.allocation.totals.shared > 0
+    store = SeriesStore(repository.engine, repository.model)
+    codes = [c.value for c in (MeterCode.GENERATION_COUNTED, MeterCode.COVERED, MeterCode.SURPLUS)]
+    sums = store.read(
+        CALCULATED_SERIES,
+        [f"RC105970/{p['metering_point_id']}" for p in eeg.community.points.values()],
+        codes,
+        datetime(2026, 3, 1, tzinfo=VIENNA),
+        datetime(2026, 4, 1, tzinfo=VIENNA),
+        "PT15M",
+        "Europe/Vienna",
+        tenant="demo",
+        by_key=False,
+    )
+    per_interval = sums.pivot(on="code", index="start", values="value").fill_null(0)
+    assert per_interval.height == 31 * 96 - 4
+    unbalanced = per_interval.filter(pl.col(codes[1]) + pl.col(codes[2]) != pl.col(codes[0]))
+    assert unbalanced.height == 0
 
 
-def test_every_member_has_a_billing_document(demo: tuple[Any, DemoResult, Path]) -> None:
+def test_key_figures_and_documents_through_graphql(
+    demo: tuple[Any, DemoResult, Path], repository: Repository
+) -> None:
     _, result, _ = demo
-    assert len(result.runs) == len(result.allocations) == 2
-    for allocation, billing_run in zip(result.allocations, result.runs, strict=True):
-        members = {p["member_number"] for p in allocation.community.participants}
-        assert {d.recipient.participant_id for d in billing_run.documents} == members
-        assert not billing_run.problems
-    assert sum(run.summary.documents for run in result.runs) == 13
+    eeg = next(s for s in result.settlements if s.community.ec_number == "RC105970")
+    schema = build_schema(repository.model, repository.storage, behaviours=repository.behaviours)
+    context = RequestContext(repository, tenant="demo", actor="test")
+    answer = schema.execute_sync(
+        """mutation ($id: ID!) { energyCommunityKpis(id: $id, period: "2026-03-01") {
+             selfSufficiency totals { shared } members { name received } } }""",
+        {"id": eeg.community.id},
+        context,
+    )
+    assert not answer.errors, answer.errors
+    assert answer.data is not None
+    kpis = answer.data["energyCommunityKpis"]
+    assert Decimal(kpis["totals"]["shared"]) == eeg.allocation.totals.shared  # type: ignore[union-attr]
+    assert Decimal(kpis["selfSufficiency"]) > 0
+    context = RequestContext(repository, tenant="demo", actor="test")
+    answer = schema.execute_sync(
+        "{ billingDocuments(filter: {documentState: {eq: FINAL}}) { totalCount } }",
+        None,
+        context,
+    )
+    assert not answer.errors, answer.errors
+    assert answer.data is not None
+    final = sum(len(s.final.documents) for s in result.settlements if s.final is not None)
+    assert answer.data["billingDocuments"]["totalCount"] == final == 13
+
+
+def test_every_member_is_billed_final_with_a_pdf_and_sepa_files(
+    demo: tuple[Any, DemoResult, Path], repository: Repository
+) -> None:
+    _, result, _ = demo
+    for settlement in result.settlements:
+        preview, final, sepa = settlement.preview, settlement.final, settlement.sepa
+        assert preview is not None and final is not None and sepa is not None
+        assert not final.problems
+        members = {p["id"] for p in settlement.community.participants}
+        assert {d.recipient for d in final.documents} == members
+        assert all(d.number and d.file for d in final.documents)
+    eeg = next(s for s in result.settlements if s.community.ec_number == "RC105970")
+    assert eeg.sepa is not None and len(eeg.sepa.files) == 2  # pain.008 and pain.001
+    with repository.unit_of_work(tenant="demo", actor="test") as uow:
+        files = [uow.get("Document", f) for f in eeg.sepa.files]
+        assert {f["kind"] for f in files} == {"sepa_direct_debit_file", "sepa_credit_transfer_file"}
+        pdf = uow.get("Document", eeg.final.documents[0].file)  # type: ignore[union-attr,arg-type]
+        assert pdf["media_type"] == "application/pdf"
+        payments = uow.find("Payment", first=1000).items
+        assert len(payments) == len(eeg.sepa.payments) > 0
 
 
 def test_energy_data_goes_through_the_message_store_into_the_series_store(
@@ -166,7 +228,7 @@ def test_energy_data_goes_through_the_message_store_into_the_series_store(
         stored = connection.execute(
             sa.text(
                 "SELECT count(*), count(DISTINCT source) FROM meshkit_series_value "
-                "WHERE tenant = 'demo'"
+                "WHERE tenant = 'demo' AND series = 'energy_community/MeteringPoint.energy'"
             )
         ).one()
     daten = 31 * 18
