@@ -5,6 +5,7 @@ reconciliation with the grid operator's values, the findings and the key figures
     meshkit energy reconcile RC100130 2026-03 --tolerance-kwh 0.1 --tolerance-percent 2
     meshkit energy findings RC100130 --state open --intervals
     meshkit energy kpis RC100130 2026-03-01..2026-03-15 --basis operator
+    meshkit energy assets RC100130 2026-03 --min-outage 8
     meshkit energy generate data/synthetic.parquet --consumers 900 --producers 100 --days 365
 
 `generate` writes synthetic values to a file (no database). Each other command calls the
@@ -31,6 +32,7 @@ from sqlalchemy.exc import OperationalError
 
 from meshkit.apps.cli.ck import compile_builtin
 from meshkit.models.energy_community.behaviours.allocation import AllocationSummary, EnergyTotals
+from meshkit.models.energy_community.behaviours.assets import AssetReport
 from meshkit.models.energy_community.behaviours.kpis import KpiReport
 from meshkit.models.energy_community.behaviours.reconciliation import (
     ReconciliationSummary,
@@ -418,6 +420,62 @@ def kpis_command(
             _pct(m.share_of_delivered),
         )
     out.print(members)
+
+
+@app.command("assets")
+def assets_command(
+    community: CommunityArg,
+    period: PeriodArg,
+    min_outage: Annotated[
+        int,
+        typer.Option(
+            "--min-outage", min=1, help="Quarter hours without generation that make an outage."
+        ),
+    ] = 4,
+    tenant: TenantOpt = "default",
+    database_url: DatabaseOpt = None,
+    model: ModelOpt = DEFAULT_MODEL,
+) -> None:
+    """Generation points: specific yield against last year and peers, and outages."""
+    first, last = parse_period(period)
+    with unit_of_work(database_url, model, tenant) as uow:
+        entity = find_community(uow, community)
+        report: AssetReport = uow.call(
+            COMMUNITY,
+            entity["id"],
+            "assets",
+            period=first,
+            last_day=last,
+            min_outage_quarter_hours=min_outage,
+        )
+    title = f"{report.community} {report.first_day}..{report.last_day}"
+    table = Table(title=f"Generation {title}")
+    table.add_column("metering point")
+    table.add_column("technology")
+    for column in ("kWp", "kWh", "kWh/kWp", "last year", "peers", "vs peers", "outage QH"):
+        table.add_column(column, justify="right")
+    for a in report.assets:
+        table.add_row(
+            a.metering_point,
+            a.technology or "—",
+            "—" if a.peak_power_kwp is None else f"{a.peak_power_kwp:,.1f}",
+            _kwh(a.generation),
+            "—" if a.specific_yield is None else f"{a.specific_yield}",
+            "—" if a.specific_yield_last_year is None else f"{a.specific_yield_last_year}",
+            "—" if a.peer_median is None else f"{a.peer_median}",
+            _pct(a.relative_to_peers),
+            str(a.outage_quarter_hours),
+        )
+    out.print(table)
+    if not report.outages:
+        out.print("no outages", highlight=False)
+    for o in report.outages:
+        out.print(
+            f"outage {o.metering_point} {o.day}: {o.quarter_hours} quarter hours without "
+            f"generation while peers produced ({o.first:%H:%M}–{o.last:%H:%M})",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 _FORMATS = {".parquet": "parquet", ".csv": "csv"}

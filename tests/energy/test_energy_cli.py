@@ -100,6 +100,10 @@ def test_allocate_reconcile_findings_and_kpis(database_url: str, model: Compiled
 
         code, output = run(database_url, "kpis", EC, "2026-03", "--co2-factor", "lots")
         assert code == 1 and "--co2-factor 'lots'" in output
+
+        code, output = run(database_url, "assets", EC, "2026-03")
+        assert code == 0, output
+        assert P1 in output and "no outages" in output  # one producer: no peers, no outages
     finally:
         engine.dispose()
 

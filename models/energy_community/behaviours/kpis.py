@@ -19,6 +19,7 @@ from meshkit.runtime import UnitOfWork
 from meshkit.runtime.behaviours import Behaviour, BehaviourError, CommandContext, command
 
 from .allocation import EnergyTotals, totals_of
+from .assets import AssetReport, asset_report
 from .energy_data import (
     CALCULATED_SERIES,
     OPERATOR_SERIES,
@@ -184,6 +185,32 @@ class CommunityKpis(Behaviour):
                 None if co2_factor is None else (totals.shared * co2_factor).quantize(_GRAM)
             ),
         )
+
+    @command
+    def assets(
+        self,
+        ctx: CommandContext,
+        period: Annotated[date, "first day of the period (a month, unless last_day is given)"],
+        last_day: Annotated[date | None, "last day included; default: the end of the month"] = None,
+        basis: Annotated[
+            Basis, "operator (the DSO's measured values, default) or calculated"
+        ] = "operator",
+        min_outage_quarter_hours: Annotated[
+            int, "quarter hours without generation while peers produce that make a day an outage"
+        ] = 4,
+    ) -> AssetReport:
+        """Each generation point's specific yield (kWh/kWp) against the same period a year
+        before and its peers of the same technology, and the days it produced nothing while
+        its peers did (outages)."""
+        if min_outage_quarter_hours < 1:
+            raise BehaviourError(
+                f"min_outage_quarter_hours is {min_outage_quarter_hours}; give 1 or more",
+                code="min-outage",
+                path=("min_outage_quarter_hours",),
+            )
+        span = Period.of(period, last_day)
+        members = participations(ctx.uow, ctx.entity, span)
+        return asset_report(ctx.uow, members, span, _SERIES[basis], basis, min_outage_quarter_hours)
 
 
 def _peak_residual(
