@@ -42,7 +42,8 @@ export default defineConfig(({ mode }) => {
       chunkSizeWarningLimit: 900,
     },
     server: {
-      proxy: { "/graphql": api, "/auth": api, "/health": api },
+      // /content: file downloads (src/lib/download.ts) go to the API like /graphql.
+      proxy: { "/graphql": api, "/auth": api, "/health": api, "/content": api },
     },
     test: {
       root: here,

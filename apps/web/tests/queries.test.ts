@@ -12,7 +12,22 @@ import {
   optionsQuery,
 } from "../src/lib/schema/queries";
 import { fixtureSchema, withBattery } from "./fixtures/schema";
+import { communityEnergyQuery, meteringPointEnergyQuery } from "../src/lib/energy/queries";
+import { BILLING_RUN_QUERY, BILLING_RUNS_QUERY, COMMUNITY_RUNS_QUERY, COMPARE_RUNS_QUERY } from "../src/lib/billing";
+import { EDA_MESSAGES_QUERY, EDA_PROCESS_QUERY, EDA_PROCESSES_QUERY } from "../src/lib/eda";
 import { realSchema } from "./fixtures/realSchema";
+import {
+  ALLOCATE_MUTATION,
+  BILL_MUTATION,
+  CANCEL_MUTATION,
+  IMPORT_STATEMENT_MUTATION,
+  KPIS_MUTATION,
+  MARK_PAID_MUTATION,
+  MARK_SENT_MUTATION,
+  RECONCILE_MUTATION,
+  SEPA_MUTATION,
+} from "../src/lib/commands";
+import { HISTORY_QUERY } from "../src/lib/history";
 
 function problems(schema: GraphQLSchema, document: string): string[] {
   return validate(schema, parse(document)).map((e) => e.message);
@@ -54,6 +69,51 @@ describe("generated documents", () => {
     expect(problems(real!, MEMBERS_QUERY)).toEqual([]);
     expect(problems(real!, MEMBER_QUERY)).toEqual([]);
     expect(problems(real!, VIEWER_QUERY)).toEqual([]);
+  });
+
+  it.skipIf(!real)("the energy, billing and EDA pages' hand-written queries fit the real schema", () => {
+    const documents: [string, string][] = [
+      ["billing runs", BILLING_RUNS_QUERY],
+      ["billing run", BILLING_RUN_QUERY],
+      ["compare runs", COMPARE_RUNS_QUERY],
+      ["community runs", COMMUNITY_RUNS_QUERY],
+      ["eda messages", EDA_MESSAGES_QUERY],
+      ["eda processes", EDA_PROCESSES_QUERY],
+      ["eda process", EDA_PROCESS_QUERY],
+    ];
+    // Every series field the model gives MeteringPoint, as the detail page and the portal query it.
+    const mp = buildAppModel(real!).byType.get("MeteringPoint")!;
+    expect(mp.series.map((s) => s.name).sort()).toEqual(["calculated", "energy"]);
+    for (const s of mp.series) {
+      documents.push([`metering point ${s.name}`, meteringPointEnergyQuery(s.name)]);
+      documents.push([`community ${s.name}`, communityEnergyQuery(s.name)]);
+    }
+    for (const [what, doc] of documents) expect(problems(real!, doc), what).toEqual([]);
+  });
+
+  it.skipIf(!real)("the billing and community commands and the history query fit the real schema", () => {
+    const documents: [string, string][] = [
+      ["bill", BILL_MUTATION],
+      ["cancel", CANCEL_MUTATION],
+      ["sepa", SEPA_MUTATION],
+      ["mark sent", MARK_SENT_MUTATION],
+      ["mark paid", MARK_PAID_MUTATION],
+      ["import statement", IMPORT_STATEMENT_MUTATION],
+      ["allocate", ALLOCATE_MUTATION],
+      ["reconcile", RECONCILE_MUTATION],
+      ["kpis", KPIS_MUTATION],
+      ["history", HISTORY_QUERY],
+    ];
+    for (const [what, doc] of documents) expect(problems(real!, doc), what).toEqual([]);
+  });
+
+  it("refuse a series field name that is not a name", () => {
+    expect(() => meteringPointEnergyQuery("energy { x }")).toThrow(/not a GraphQL field name/);
+  });
+
+  it("find series fields by their shape only (a JSON list with from/to is none)", () => {
+    const model = buildAppModel(fixtureSchema());
+    for (const e of model.entities) expect(e.series, e.typeName).toEqual([]);
   });
 
   it("select references by their title and collections with a count", () => {

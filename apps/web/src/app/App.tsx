@@ -8,6 +8,8 @@ import type { AppModel } from "../lib/schema/model";
 import { ErrorBox, IdentityMenu, LanguageSelect, Loading, LoginForm } from "../components/common";
 import { Dashboard } from "./pages/Dashboard";
 import { EntityCreate, EntityDetail, EntityEdit, EntityList, NotFound } from "./pages/entities";
+import { BillingCompare, BillingRunPage, BillingRuns } from "./pages/billing";
+import { EdaMessages, EdaProcesses, EdaProcessPage } from "./pages/eda";
 
 export function App() {
   const { t } = useI18n();
@@ -84,6 +86,15 @@ function Shell({ model }: { model: AppModel }) {
             </NavLink>
           </li>
         </ul>
+        <h2 className="nav-heading">{t("nav.work")}</h2>
+        <ul>
+          <li>
+            <NavLink to="/billing">{t("nav.billing")}</NavLink>
+          </li>
+          <li>
+            <NavLink to="/eda">{t("nav.eda")}</NavLink>
+          </li>
+        </ul>
         <h2 className="nav-heading">{t("nav.data")}</h2>
         <ul>
           {entities.map((e) => (
@@ -96,6 +107,15 @@ function Shell({ model }: { model: AppModel }) {
       <main id="main" className="main">
         <Routes>
           <Route path="/" element={<Dashboard />} />
+          <Route path="/billing" element={<BillingRuns />} />
+          <Route path="/billing/runs/:id" element={<BillingRunPage />} />
+          <Route path="/billing/compare" element={<BillingCompare />} />
+          <Route path="/eda" element={<EdaProcesses />} />
+          <Route path="/eda/processes" element={<EdaProcesses />} />
+          <Route path="/eda/processes/:id" element={<EdaProcessPage />} />
+          <Route path="/eda/inbox" element={<EdaMessages key="inbox" view="inbox" />} />
+          <Route path="/eda/outbox" element={<EdaMessages key="outbox" view="outbox" />} />
+          <Route path="/eda/quarantine" element={<EdaMessages key="quarantine" view="quarantine" />} />
           <Route path="/:plural" element={<EntityList />} />
           <Route path="/:plural/new" element={<EntityCreate />} />
           <Route path="/:plural/:id" element={<EntityDetail />} />

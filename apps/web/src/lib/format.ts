@@ -1,6 +1,7 @@
 /** Displaying API values in the user's language: dates, numbers, decimals (exact), enums. */
 import type { FieldMeta, ValueKind } from "./schema/model";
 import { enumLabel, translate, type Locale } from "./i18n";
+import { microToDecimal } from "./decimal";
 
 const EMPTY = "—";
 
@@ -75,4 +76,23 @@ export function formatField(locale: Locale, field: FieldMeta, value: unknown): s
     return parts.length ? parts.join(", ") : EMPTY;
   }
   return formatScalar(locale, field.kind, value);
+}
+
+/** Energy in micro-kWh (see ./decimal) as kWh with up to three places, exactly: "1.234,5 kWh". */
+export function formatKwh(locale: Locale, micro: bigint | null, places = 3): string {
+  if (micro === null) return EMPTY;
+  const text = microToDecimal(micro, places).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
+  return `${formatDecimal(locale, text)} kWh`;
+}
+
+/** A money amount in micro-units with two places and its currency: "1.234,50 EUR". */
+export function formatMoney(locale: Locale, micro: bigint | null, currency: string): string {
+  if (micro === null) return EMPTY;
+  return `${formatDecimal(locale, microToDecimal(micro, 2))} ${currency}`;
+}
+
+/** 0.375 → "37,5 %" / "37.5%". */
+export function formatPercent(locale: Locale, value: number | null): string {
+  if (value === null || !Number.isFinite(value)) return EMPTY;
+  return new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 1 }).format(value);
 }

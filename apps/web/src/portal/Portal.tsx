@@ -9,6 +9,9 @@ import { EmptyState, ErrorBox, IdentityMenu, LanguageSelect, Loading, LoginForm,
 import { devIdentity } from "../lib/auth";
 import { chooseDevMember, memberName, pickerHeaders, type MemberName } from "./member";
 import { MEMBERS_QUERY, MEMBER_QUERY, VIEWER_QUERY } from "./queries";
+import { FileActions, type StoredFile } from "../components/FileActions";
+import { MeteringPointEnergy } from "../components/EnergyPanel";
+import { energyPoints } from "./energy";
 
 interface Member extends MemberName {
   id: string;
@@ -26,7 +29,7 @@ interface Member extends MemberName {
       validFrom: string;
       validTo: string | null;
       status: string;
-      community: { id: string; name: string };
+      community: { id: string; name: string; timeZone: string };
       meteringPoint: { id: string; meteringPointId: string; direction: string; designation: string | null };
     }[];
   };
@@ -41,6 +44,7 @@ interface Member extends MemberName {
       grossAmount: string | null;
       currency: string;
       documentState: string;
+      files: { nodes: StoredFile[] };
     }[];
   };
   documents: {
@@ -157,12 +161,14 @@ function MemberPages({ id, onSwitch }: { id: string; onSwitch: (() => void) | un
           {t("portal.overview")}
         </NavLink>
         <NavLink to="/metering-points">{t("portal.meteringPoints")}</NavLink>
+        <NavLink to="/energy">{t("portal.energy")}</NavLink>
         <NavLink to="/documents">{t("portal.documents")}</NavLink>
         <NavLink to="/profile">{t("portal.profile")}</NavLink>
       </nav>
       <Routes>
         <Route path="/" element={<Overview member={member} />} />
         <Route path="/metering-points" element={<MeteringPoints member={member} />} />
+        <Route path="/energy" element={<MyEnergy member={member} />} />
         <Route path="/documents" element={<Documents member={member} />} />
         <Route path="/profile" element={<Profile member={member} onSwitch={onSwitch} />} />
         <Route path="*" element={<Overview member={member} />} />
@@ -273,6 +279,11 @@ function Documents({ member }: { member: Member }) {
                   <div>
                     <span className={`state state-${d.documentState.toLowerCase()}`}>{enumValue(d.documentState)}</span>
                   </div>
+                  {d.files.nodes.map((f) => (
+                    <div key={f.id}>
+                      <FileActions file={f} />
+                    </div>
+                  ))}
                 </div>
               </li>
             ))}
@@ -291,11 +302,46 @@ function Documents({ member }: { member: Member }) {
                     {enumValue(f.kind)} · {f.fileName}
                   </div>
                 </div>
-                <div className="muted">{f.createdAt ? formatDateTime(locale, f.createdAt) : ""}</div>
+                <div className="amount">
+                  <div className="muted">{f.createdAt ? formatDateTime(locale, f.createdAt) : ""}</div>
+                  <FileActions file={f} />
+                </div>
               </li>
             ))}
           </ul>
         </section>
+      )}
+    </section>
+  );
+}
+
+/** The member's energy: one metering point at a time, day / month / year. */
+function MyEnergy({ member }: { member: Member }) {
+  const { t } = useI18n();
+  const points = energyPoints(member.participations.nodes);
+  const [chosen, setChosen] = useState("");
+  const point = points.find((p) => p.id === chosen) ?? points[0];
+  return (
+    <section aria-labelledby="page-title">
+      <PageTitle>{t("portal.energy")}</PageTitle>
+      {!point ? (
+        <EmptyState>{t("portal.noEnergy")}</EmptyState>
+      ) : (
+        <>
+          {points.length > 1 && (
+            <div className="field">
+              <label htmlFor="energy-point">{t("energy.choosePoint")}</label>
+              <select id="energy-point" value={point.id} onChange={(e) => setChosen(e.target.value)}>
+                {points.map((p) => (
+                  <option key={p.id} value={p.id}>
+                    {p.label}
+                  </option>
+                ))}
+              </select>
+            </div>
+          )}
+          <MeteringPointEnergy key={point.id} id={point.id} timeZone={point.timeZone} sources={["energy", "calculated"]} />
+        </>
       )}
     </section>
   );

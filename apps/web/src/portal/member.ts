@@ -15,16 +15,4 @@ export function pickerHeaders(): Record<string, string> {
   return devHeaders({ ...devIdentity(), roles: "staff", participant: "" });
 }
 
-export interface MemberName {
-  __typename: string;
-  memberNumber: string;
-  firstName?: string | null;
-  lastName?: string | null;
-  companyName?: string | null;
-}
-
-export function memberName(m: MemberName): string {
-  if (m.companyName) return m.companyName;
-  const name = [m.firstName, m.lastName].filter(Boolean).join(" ");
-  return name || m.memberNumber;
-}
+export { memberName, type MemberName } from "../lib/names";

@@ -24,15 +24,19 @@ export const MEMBER_QUERY = `
         totalCount
         nodes {
           id participationFactor validFrom validTo status
-          community { id name }
+          community { id name timeZone }
           meteringPoint { id meteringPointId direction designation }
         }
       }
       billingDocuments(first: 50, orderBy: [{ issueDate: DESC }]) {
         totalCount
-        nodes { __typename id number issueDate dueDate grossAmount currency documentState }
+        nodes {
+          __typename id number issueDate dueDate grossAmount currency documentState
+          files(first: 5) { nodes { id fileName mediaType } }
+        }
       }
-      documents(first: 50, orderBy: [{ createdAt: DESC }]) {
+      # Files of their own (contracts, mandates); invoice PDFs come with their document above.
+      documents(first: 50, orderBy: [{ createdAt: DESC }], filter: { billingDocumentId: { isNull: true } }) {
         totalCount
         nodes { id kind title fileName mediaType createdAt }
       }

@@ -40,6 +40,9 @@ interface DashboardData {
       community: { id: string; name: string };
     }[];
   };
+  quarantined: Count & {
+    nodes: { id: string; messageCode: string; receivedAt: string | null; errors: { code: string; message: string }[] | null }[];
+  };
 }
 
 export function Dashboard() {
@@ -124,6 +127,26 @@ export function Dashboard() {
                       <span className="muted">
                         {p.community.name} · {enumValue(p.processState)}
                         {p.deadline ? ` · ${t("dash.deadline")} ${formatDateTime(locale, p.deadline)}` : ""}
+                      </span>
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </section>
+            <section className="card" aria-labelledby="dash-quarantine">
+              <h2 id="dash-quarantine">
+                <Link to="/eda/quarantine">{t("eda.quarantine")}</Link> <span className="badge">{data.quarantined.totalCount}</span>
+              </h2>
+              {data.quarantined.nodes.length === 0 ? (
+                <EmptyState>{t("eda.noQuarantine")}</EmptyState>
+              ) : (
+                <ul>
+                  {data.quarantined.nodes.map((m) => (
+                    <li key={m.id}>
+                      <Link to={`/edaMessages/${m.id}`}>{m.messageCode}</Link>{" "}
+                      <span className="muted">
+                        {m.receivedAt ? formatDateTime(locale, m.receivedAt) : ""}
+                        {m.errors?.[0] ? ` · ${m.errors[0].message}` : ""}
                       </span>
                     </li>
                   ))}

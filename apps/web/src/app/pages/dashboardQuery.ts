@@ -18,5 +18,9 @@ export const DASHBOARD_QUERY = `
       totalCount
       nodes { id processCode processState deadline conversationId community { id name } }
     }
+    quarantined: edaMessages(first: 5, filter: { status: { eq: QUARANTINED } }, orderBy: [{ createdAt: DESC }]) {
+      totalCount
+      nodes { id messageCode receivedAt errors { code message } }
+    }
   }
 `;

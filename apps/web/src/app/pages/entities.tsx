@@ -19,6 +19,9 @@ import {
 } from "../../lib/schema/queries";
 import { EmptyState, ErrorBox, Loading, PageTitle } from "../../components/common";
 import { EntityForm } from "../../components/EntityForm";
+import { CommunityEnergy, MeteringPointEnergy } from "../../components/EnergyPanel";
+import { History } from "../../components/History";
+import { CommunityOperations } from "./communityOps";
 
 const PAGE_SIZE = 25;
 
@@ -348,6 +351,7 @@ function EntityDetailOf({ entity, id }: { entity: EntityMeta; id: string }) {
           ))}
         </dl>
       </section>
+      <DetailExtras entity={entity} row={row} />
       {entity.collections.length > 0 && (
         <section aria-labelledby="sec-related">
           <h2 id="sec-related">{t("detail.related")}</h2>
@@ -383,6 +387,7 @@ function EntityDetailOf({ entity, id }: { entity: EntityMeta; id: string }) {
           </div>
         </section>
       )}
+      {entity.history && <History id={row.id} />}
       <section aria-labelledby="sec-record">
         <h2 id="sec-record">{t("detail.record")}</h2>
         <dl className="fields small">
@@ -484,4 +489,43 @@ export function NotFound({ entity }: { entity?: EntityMeta }) {
       <Link to="/">{t("nav.dashboard")}</Link>
     </section>
   );
+}
+
+/**
+ * Hand-made additions to generated detail pages where the domain deserves them: energy charts
+ * (classes with series fields, communities) and links to the billing and EDA pages.
+ */
+function DetailExtras({ entity, row }: { entity: EntityMeta; row: Row }) {
+  const { t } = useI18n();
+  if (entity.single === "meteringPoint" && entity.series.length > 0) {
+    return <MeteringPointEnergy id={row.id} sources={entity.series.map((s) => s.name)} />;
+  }
+  if (entity.typeName === "EnergyCommunity") {
+    const timeZone = typeof row.timeZone === "string" && row.timeZone ? row.timeZone : undefined;
+    return (
+      <>
+        <CommunityEnergy id={row.id} {...(timeZone ? { timeZone } : {})} />
+        <CommunityOperations id={row.id} />
+      </>
+    );
+  }
+  if (entity.typeName === "BillingRun") {
+    return (
+      <p>
+        <Link className="button" to={`/billing/runs/${encodeURIComponent(row.id)}`}>
+          {t("billing.open")}
+        </Link>
+      </p>
+    );
+  }
+  if (entity.typeName === "EdaProcess") {
+    return (
+      <p>
+        <Link className="button" to={`/eda/processes/${encodeURIComponent(row.id)}`}>
+          {t("eda.timeline")}
+        </Link>
+      </p>
+    );
+  }
+  return null;
 }

@@ -126,10 +126,36 @@ export interface EntityMeta {
   searchField?: string;
   /** Enum and boolean fields the list offers as filters. */
   filterFields: FieldMeta[];
+  /**
+   * Series fields (`energy(from, to, resolution…)` returning buckets with `start` and `value`):
+   * charted on the detail page, left out of lists and forms.
+   */
+  series: { name: string; description?: string }[];
+  /** The class has an audit trail (`history(first, after): [AuditEntry]`), shown on its detail page. */
+  history: boolean;
   create?: MutationMeta;
   update?: MutationMeta;
   archive?: MutationMeta;
   erase?: MutationMeta;
+}
+
+/** A series field: `from`/`to` arguments and a list of buckets with `start` and `value`. */
+function isSeriesField(f: GraphQLField<unknown, unknown>): boolean {
+  const names = new Set(f.args.map((a) => a.name));
+  const s = shape(f.type);
+  if (!names.has("from") || !names.has("to") || !s.list || !isObjectType(s.named)) return false;
+  const fields = s.named.getFields();
+  return "start" in fields && "value" in fields;
+}
+
+/** An audit-trail field: `history(first, after)` returning a list of entries with `seq` and `changes`. */
+function isHistoryField(f: GraphQLField<unknown, unknown> | undefined): boolean {
+  if (!f) return false;
+  const names = new Set(f.args.map((a) => a.name));
+  const s = shape(f.type);
+  if (!names.has("first") || !names.has("after") || !s.list || !isObjectType(s.named)) return false;
+  const fields = s.named.getFields();
+  return "seq" in fields && "changes" in fields && "actor" in fields;
 }
 
 export interface AppModel {
@@ -384,13 +410,18 @@ export function buildAppModel(schema: GraphQLSchema): AppModel {
     const fields: FieldMeta[] = [];
     const refs: RefMeta[] = [];
     const collections: CollectionMeta[] = [];
+    const series: { name: string; description?: string }[] = [];
     const all = type.getFields();
     for (const f of Object.values(all)) {
       const s = shape(f.type);
       const node = connectionNode(s.named);
       // Fields with arguments other than connections (series: `energy(from, to)`) need a page
       // of their own; the generated pages leave them out.
-      if (!node && f.args.length > 0) continue;
+      if (!node && f.args.length > 0) {
+        // The audit trail (`history(first, after)`) has a section of its own on detail pages.
+        if (isSeriesField(f)) series.push({ name: f.name, ...describe(f.description) });
+        continue;
+      }
       if (node) {
         collections.push({ name: f.name, target: node.name, ...describe(f.description) });
       } else if (
@@ -460,6 +491,8 @@ export function buildAppModel(schema: GraphQLSchema): AppModel {
       columns: pickColumns(titleField, plain, refs),
       orderable,
       filterFields,
+      series,
+      history: isHistoryField(all.history),
       ...(single ? { single } : {}),
       ...describe(type.description ?? listField.description),
       ...(filterType ? { filterType } : {}),
