@@ -7,12 +7,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SRC    := ck runtime models adapters apps
 
-.PHONY: demo test lint format typecheck pytest venv clean help web web-test node
+.PHONY: demo test lint format typecheck pytest venv clean help web web-test node chromium e2e
 
 help:
 	@echo "make demo   set up, load the model library and run the demo community"
 	@echo "make test   set up, then ruff (lint + format check), mypy, pytest and the web apps' checks"
 	@echo "make web    install the web apps' packages and build them (apps/web/dist)"
+	@echo "make e2e    the browser tests: headless Chromium against meshkit serve with the demo data"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "meshkit needs Python 3.11 or newer (found " + sys.version.split()[0] + "); set PYTHON=python3.11")'
@@ -49,7 +50,7 @@ typecheck: $(STAMP) .typecheck/meshkit
 pytest: $(STAMP)
 	$(BIN)/python -m pytest
 
-test: lint typecheck pytest web-test
+test: lint typecheck pytest web-test e2e
 
 # --- the web apps (apps/web, docs/apps.md): Node.js 18.18+ and npm ---------------------------
 WEB         := apps/web
@@ -89,5 +90,32 @@ web-test: $(WEB_MODULES) $(STAMP)
 	cd $(WEB) && npx --no-install tsc --noEmit
 	cd $(WEB) && MESHKIT_SCHEMA_SDL=node_modules/.schema.graphql npx --no-install vitest run
 
+# --- the browser tests (apps/web/e2e, docs/apps.md): Playwright driving Debian's Chromium -----
+# Playwright cannot download its own browsers here; the tests use the system's Chromium.
+# Without one (and no way to install it) they fail under CI=true and are skipped loudly elsewhere.
+CHROMIUM ?= /usr/bin/chromium
+
+chromium:
+	@[ -x "$(CHROMIUM)" ] || { \
+	  echo "no Chromium at $(CHROMIUM): installing Debian's chromium with apt-get"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
+	  || echo "could not install chromium"; }
+
+# A fresh demo database in a temporary folder, `meshkit serve` on a free loopback port, the tests;
+# screenshots of the main pages go to apps/web/e2e/screenshots/ (not committed).
+e2e: $(WEB_BUILT) $(STAMP)
+	@$(MAKE) --no-print-directory chromium
+	@if [ -x "$(CHROMIUM)" ]; then \
+	  cd $(WEB) && npx --no-install tsc --noEmit -p e2e \
+	  && MESHKIT_CHROMIUM="$(CHROMIUM)" npx --no-install playwright test -c e2e; \
+	elif [ "$$CI" = "true" ]; then \
+	  echo "error: no Chromium at $(CHROMIUM) and it could not be installed: the browser tests cannot run" >&2; \
+	  exit 1; \
+	else \
+	  echo "##########################################################################"; \
+	  echo "## SKIPPED: the browser tests (make e2e) did NOT run: no Chromium at $(CHROMIUM)"; \
+	  echo "## install Debian's chromium (apt-get install chromium) or set CHROMIUM=/path"; \
+	  echo "##########################################################################"; \
+	fi
 clean:
 	rm -rf $(VENV) .typecheck .mypy_cache .pytest_cache .ruff_cache
