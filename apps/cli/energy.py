@@ -6,6 +6,7 @@ reconciliation with the grid operator's values, the findings and the key figures
     meshkit energy findings RC100130 --state open --intervals
     meshkit energy kpis RC100130 2026-03-01..2026-03-15 --basis operator
     meshkit energy assets RC100130 2026-03 --min-outage 8
+    meshkit energy report RC100130 2026 --out reports/
     meshkit energy generate data/synthetic.parquet --consumers 900 --producers 100 --days 365
 
 `generate` writes synthetic values to a file (no database). Each other command calls the
@@ -32,7 +33,9 @@ from sqlalchemy.exc import OperationalError
 
 from meshkit.apps.cli.ck import compile_builtin
 from meshkit.models.energy_community.behaviours.allocation import AllocationSummary, EnergyTotals
+from meshkit.models.energy_community.behaviours.annual_report import AnnualReport
 from meshkit.models.energy_community.behaviours.assets import AssetReport
+from meshkit.models.energy_community.behaviours.billing_store import load_content
 from meshkit.models.energy_community.behaviours.kpis import KpiReport
 from meshkit.models.energy_community.behaviours.reconciliation import (
     ReconciliationSummary,
@@ -476,6 +479,59 @@ def assets_command(
             highlight=False,
             soft_wrap=True,
         )
+
+
+@app.command("report")
+def report_command(
+    community: CommunityArg,
+    year: Annotated[int, typer.Argument(help="The calendar year.", show_default=False)],
+    folder: Annotated[
+        Path | None,
+        typer.Option("--out", help="Also write the xlsx and the PDF into this folder."),
+    ] = None,
+    basis: Annotated[
+        str, typer.Option(help="operator (the grid operator's values) or calculated.")
+    ] = "operator",
+    tenant: TenantOpt = "default",
+    database_url: DatabaseOpt = None,
+    model: ModelOpt = DEFAULT_MODEL,
+) -> None:
+    """The annual report (members, metering points, energy per month, generation by source),
+    stored as an xlsx and a PDF Document of the community."""
+    if basis not in ("calculated", "operator"):
+        _fail(f"--basis is calculated or operator, not {basis!r}")
+    files: list[tuple[str, bytes]] = []
+    with unit_of_work(database_url, model, tenant) as uow:
+        entity = find_community(uow, community)
+        report: AnnualReport = uow.call(
+            COMMUNITY, entity["id"], "annual_report", year=year, basis=basis
+        )
+        for document_id in (report.xlsx, report.pdf):
+            document = uow.get("Document", document_id)
+            files.append(
+                (
+                    str(document["file_name"]),
+                    load_content(uow.connection, uow.tenant, str(document["content"])),
+                )
+            )
+    out.print(_totals_table(f"Energy {report.community} {report.year}", report.totals))
+    out.print(
+        f"members at the year's end {report.members_at_year_end} (joined "
+        f"{report.members_joined}, left {report.members_left}); metering points "
+        f"{report.consumption_points} consumption, {report.generation_points} generation; "
+        f"stored as Documents {report.xlsx} (xlsx) and {report.pdf} (PDF)",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if folder is not None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            for name, data in files:
+                (folder / name).write_bytes(data)
+        except OSError as exc:
+            _fail(f"{folder}: {exc.strerror or exc}")
+        out_names = ", ".join(str(folder / name) for name, _ in files)
+        out.print(f"written: {out_names}", highlight=False, soft_wrap=True)
 
 
 _FORMATS = {".parquet": "parquet", ".csv": "csv"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -47,7 +48,9 @@ def run(database_url: str, *arguments: str) -> tuple[int, str]:
     return result.exit_code, " ".join(result.output.split())  # rich wraps at 80 columns
 
 
-def test_allocate_reconcile_findings_and_kpis(database_url: str, model: CompiledModel) -> None:
+def test_allocate_reconcile_findings_and_kpis(
+    database_url: str, model: CompiledModel, tmp_path: Path
+) -> None:
     upgrade(Setup(database_url, model))
     engine = create_engine(database_url)
     try:
@@ -104,6 +107,15 @@ def test_allocate_reconcile_findings_and_kpis(database_url: str, model: Compiled
         code, output = run(database_url, "assets", EC, "2026-03")
         assert code == 0, output
         assert P1 in output and "no outages" in output  # one producer: no peers, no outages
+
+        folder = tmp_path / "reports"
+        code, output = run(database_url, "report", EC, "2026", "--out", str(folder))
+        assert code == 0, output
+        assert sorted(p.name for p in folder.iterdir()) == [
+            "Jahresbericht-RC100130-2026.pdf",
+            "Jahresbericht-RC100130-2026.xlsx",
+        ]
+        assert (folder / "Jahresbericht-RC100130-2026.pdf").read_bytes().startswith(b"%PDF")
     finally:
         engine.dispose()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated
 
 import polars as pl
@@ -191,11 +191,22 @@ def _stale(
     return int(joined.select(extra.sum()).item() or 0)
 
 
+_HUNDREDTH = Decimal("0.01")
+
+
+def percent(part: Decimal, whole: Decimal) -> Decimal | None:
+    """part / whole in percent, to two places (halves up); None when whole is 0."""
+    if whole == 0:
+        return None
+    return (part * 100 / whole).quantize(_HUNDREDTH, rounding=ROUND_HALF_UP)
+
+
 __all__ = [
     "SOURCE_PREFIX",
     "AllocationSummary",
     "CommunityAllocation",
     "EnergyTotals",
+    "percent",
     "run_source",
     "totals_of",
 ]

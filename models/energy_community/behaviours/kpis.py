@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Annotated, Literal
 
 import polars as pl
@@ -18,7 +18,8 @@ from meshkit.models.energy_community.allocation import MeterCode
 from meshkit.runtime import UnitOfWork
 from meshkit.runtime.behaviours import Behaviour, BehaviourError, CommandContext, command
 
-from .allocation import EnergyTotals, totals_of
+from .allocation import EnergyTotals, percent, totals_of
+from .annual_report import AnnualReport, annual_report
 from .assets import AssetReport, asset_report
 from .energy_data import (
     CALCULATED_SERIES,
@@ -34,15 +35,8 @@ from .periods import Period
 
 Basis = Literal["calculated", "operator"]
 _SERIES: dict[str, str] = {"calculated": CALCULATED_SERIES, "operator": OPERATOR_SERIES}
-_PERCENT = Decimal("0.01")
+_PERCENT = Decimal("0.01")  # kW of the peak residual load
 _GRAM = Decimal("0.001")
-
-
-def percent(part: Decimal, whole: Decimal) -> Decimal | None:
-    """part / whole in percent, to two places (halves up); None when whole is 0."""
-    if whole == 0:
-        return None
-    return (part * 100 / whole).quantize(_PERCENT, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -211,6 +205,25 @@ class CommunityKpis(Behaviour):
         span = Period.of(period, last_day)
         members = participations(ctx.uow, ctx.entity, span)
         return asset_report(ctx.uow, members, span, _SERIES[basis], basis, min_outage_quarter_hours)
+
+    @command
+    def annual_report(
+        self,
+        ctx: CommandContext,
+        year: Annotated[int, "the calendar year"],
+        basis: Annotated[
+            Basis, "operator (the DSO's values, default) or calculated (own allocation)"
+        ] = "operator",
+    ) -> AnnualReport:
+        """The year's report: members, metering points, energy per month, generation by
+        technology; stored as an xlsx and a PDF Document of the community."""
+        if not 2000 <= year <= 2100:
+            raise BehaviourError(
+                f"year {year}: give a calendar year such as 2026", code="year", path=("year",)
+            )
+        span = Period(date(year, 1, 1), date(year, 12, 31))
+        members = participations(ctx.uow, ctx.entity, span)
+        return annual_report(ctx.uow, ctx.entity, members, year, _SERIES[basis], basis)
 
 
 def _peak_residual(
