@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -52,6 +52,7 @@ from meshkit.runtime.errors import (
     FieldError,
     NotFoundError,
     Reference,
+    RepositoryError,
     UnknownElementError,
     ValidationError,
 )
@@ -403,6 +404,193 @@ class UnitOfWork:
         errors.raise_if_any(f"cannot update {concrete.cls.qid} '{entity_id}'")
         return self._apply(concrete, current, new_values, expected_version, Operation.UPDATE)
 
+    def update_many(
+        self,
+        class_ref: str,
+        updates: Sequence[tuple[str, Mapping[str, Any], int]],
+    ) -> list[Entity]:
+        """Several updates, each `(entity_id, changes, expected_version)` exactly as `update`
+        applies it (partial changes, the model's and the behaviours' checks, computed
+        attributes, transition/before/after hooks, optimistic locking, audit and events), in
+        one savepoint with a few statements for the whole batch: all of them or none.
+
+        Every problem is reported at once, its path starting with the update's index: a
+        missing entity raises NotFoundError, else invalid changes ValidationError, else stale
+        versions ConflictError (each listing all the problems found). The updated entities
+        come back in the given order; an update that changes nothing leaves its entity (and
+        version) as it was, as `update` does. An id may appear only once per batch. Hooks run
+        as in `create_many`: every update's before hooks in order, then the statements (one
+        executemany per table and set of columns), then every after hook.
+        """
+        storage = self._storage.of(class_ref)
+        count = len(updates)
+        ids = [entity_id for entity_id, _, _ in updates]
+        currents = self._entities(storage, ids)
+        missing = ErrorCollector()
+        errors = ErrorCollector()
+        stale = ErrorCollector()
+        seen: set[str] = set()
+        # (index, concrete storage, current, checked values), grouped by concrete class below
+        planned: list[tuple[int, ClassStorage, Entity, dict[str, Any]]] = []
+        groups: dict[str, list[tuple[int, CheckedInput]]] = {}
+        for i, (entity_id, changes_, expected) in enumerate(updates):
+            if entity_id in seen:
+                errors.add("duplicate", (i,), f"'{entity_id}' is updated twice in this batch")
+                continue
+            seen.add(entity_id)
+            current = currents.get(entity_id)
+            if current is None:
+                missing.add("not-found", (i,), f"no {storage.cls.qid} with id '{entity_id}'")
+                continue
+            concrete = self._storage.of(current["type"])
+            row_errors = ErrorCollector()
+            checked = self._validator.check_update(concrete, changes_, row_errors)
+            errors.errors.extend(_at(i, row_errors.errors))
+            groups.setdefault(concrete.cls.qid, []).append((i, checked))
+            planned.append((i, concrete, current, {**checked.attributes, **checked.references}))
+            if current["version"] != expected:
+                stale.add(
+                    "conflict",
+                    (i,),
+                    f"{concrete.cls.qid} '{entity_id}' is at version {current['version']}, "
+                    f"not {expected}: read it again and reapply the change",
+                )
+        for qid, group in groups.items():
+            found = ErrorCollector()
+            self._check_references(
+                self._storage.of(qid), [c.references for _, c in group], found, True
+            )
+            for e in found.errors:  # (position in group, end) -> (index in batch, end)
+                position = e.path[0]
+                assert isinstance(position, int)
+                errors.errors.append(replace(e, path=(group[position][0], *e.path[1:])))
+        for i, concrete, current, new_values in planned:
+            behaviours = self._behaviours.of(concrete.cls.qid)
+            if behaviours.has("validate"):
+                change = self._change(
+                    concrete, Operation.UPDATE, current, {**current, **new_values}
+                )
+                errors.errors.extend(_at(i, behaviours.validate(change)))
+        what = f"cannot update {count} {storage.cls.qid}"
+        problems = sorted([*missing.errors, *errors.errors, *stale.errors], key=_index)
+        if missing.errors:
+            index = int(missing.errors[0].path[0])
+            raise _with_errors(NotFoundError(storage.cls.qid, ids[index]), problems)
+        if errors.errors:
+            raise ValidationError(what, problems)
+        if stale.errors:
+            index = int(stale.errors[0].path[0])
+            entity_id, _, expected = updates[index]
+            first = ConflictError(
+                storage.cls.qid, entity_id, expected, currents[entity_id]["version"]
+            )
+            raise _with_errors(first, problems)
+        results: list[Entity] = [currents[entity_id] for entity_id in ids]
+        now = datetime.now(UTC)
+        audit: list[AuditRow] = []
+        after: list[tuple[ClassBehaviours, Change]] = []
+        # (table, columns set) -> parameter rows of one executemany UPDATE
+        statements: dict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = {}
+        tables: dict[str, sa.Table] = {}
+        with self._write(storage):
+            for i, concrete, current, new_values in planned:
+                behaviours = self._behaviours.of(concrete.cls.qid)
+                expected = updates[i][2]
+                updated = {**current, **new_values}
+                if behaviours.has("compute"):
+                    computed = self._computed(concrete, behaviours, current, updated, (i,))
+                    new_values = {**new_values, **computed}
+                    updated.update(computed)
+                diff = changes(_audited(concrete, current), _audited(concrete, updated))
+                if not diff:
+                    continue
+                updated.update(version=expected + 1, changed_at=now, changed_by=self.actor)
+                if behaviours.behaviours:
+                    change = self._change(concrete, Operation.UPDATE, current, updated)
+                    behaviours.transitions(change)
+                    behaviours.run("before_update", change)
+                    after.append((behaviours, change))
+                values = self._encode(concrete, {k: updated[k] for k in new_values})
+                values.update(version=expected + 1, changed_at=now, changed_by=self.actor)
+                table = concrete.table
+                tables[table.name] = table
+                columns = tuple(sorted(values))
+                params = {f"v_{c}": values[c] for c in columns}
+                params.update(b_id=current["id"], b_version=expected)
+                statements.setdefault((table.name, columns), []).append(params)
+                audit.append(AuditRow(current["id"], concrete.cls.qid, Operation.UPDATE, diff))
+                results[i] = updated
+            for (name, columns), rows in statements.items():
+                table = tables[name]
+                statement = (
+                    table.update()
+                    .where(
+                        table.c.tenant == self.tenant,
+                        table.c.id == sa.bindparam("b_id"),
+                        table.c.version == sa.bindparam("b_version"),
+                    )
+                    .values({c: sa.bindparam(f"v_{c}") for c in columns})
+                )
+                result = self.connection.execute(statement, rows)
+                if result.rowcount != len(rows):
+                    # Someone else wrote in between: name every entity that moved on.
+                    index_of = {entity_id: i for i, entity_id in enumerate(ids)}
+                    moved = [(index_of[r["b_id"]], r["b_id"], r["b_version"]) for r in rows]
+                    self._raise_moved(storage, moved, now)
+            self._record(now, audit)
+            for behaviours, change in after:
+                behaviours.run("after_update", change)
+        return results
+
+    def _entities(self, storage: ClassStorage, ids: Sequence[str]) -> dict[str, Entity]:
+        """id -> entity of `storage`'s class (or a subclass) for those `ids` that exist in
+        this tenant (one query per table and chunk of ids)."""
+        found: dict[str, Entity] = {}
+        unique = list(dict.fromkeys(ids))
+        for table in storage.tables:
+            for start in range(0, len(unique), _ID_CHUNK):
+                chunk = unique[start : start + _ID_CHUNK]
+                rows = self.connection.execute(
+                    sa.select(table).where(
+                        table.c.tenant == self.tenant,
+                        table.c.id.in_(chunk),
+                        table.c.type.in_(storage.concrete_types),
+                    )
+                ).mappings()
+                for row in rows:
+                    found[row["id"]] = self._decode(row)
+        return found
+
+    def _raise_moved(
+        self, storage: ClassStorage, expected: Sequence[tuple[int, str, int]], now: datetime
+    ) -> None:
+        """ConflictError for the updates of a batch (index, id, version read) that found their
+        entity changed by another transaction: those not stamped by this very statement."""
+        ids = [entity_id for _, entity_id, _ in expected]
+        found = self._entities(storage, ids)
+        moved = [
+            (n, i, v, None if e is None else int(e["version"]))
+            for n, i, v in expected
+            for e in (found.get(i),)
+            if e is None
+            or (e["version"], e["changed_at"], e["changed_by"]) != (v + 1, now, self.actor)
+        ]
+        _, first_id, first_expected, first_actual = moved[0] if moved else (*expected[0], None)
+        error = ConflictError(storage.cls.qid, first_id, first_expected, first_actual)
+        raise _with_errors(
+            error,
+            [
+                FieldError(
+                    "conflict",
+                    (index,),
+                    f"{storage.cls.qid} '{entity_id}' was changed by someone else: you read "
+                    f"version {version}, "
+                    + (f"it is at version {now}" if now is not None else "it no longer exists"),
+                )
+                for index, entity_id, version, now in moved
+            ],
+        )
+
     def archive(
         self, class_ref: str, entity_id: str, expected_version: int | None = None
     ) -> Entity:
@@ -546,6 +734,147 @@ class UnitOfWork:
             for behaviours, change in hooks:
                 behaviours.run("after_link", replace(change, before=before, after=seen_after))
         return {"id": other_id, **values}
+
+    def link_many(
+        self,
+        class_ref: str,
+        end: str,
+        links: Sequence[tuple[str, str] | tuple[str, str, Mapping[str, Any] | None]],
+    ) -> list[dict[str, Any]]:
+        """Several links through one link-table end, each `(entity_id, other_id)` or
+        `(entity_id, other_id, attributes)` exactly as `link` makes it (checked attributes,
+        replacing those of an existing link; the before_link / after_link hooks of both ends;
+        audit and events), in one savepoint with a few statements for the whole batch: all of
+        them or none.
+
+        Every problem is reported at once, its path starting with the link's index: a missing
+        entity raises NotFoundError, anything else (attributes, a missing or wrong other end,
+        a pair given twice) ValidationError. Returns `{"id": other_id, **attributes}` per link,
+        in the given order. Every link's before_link hooks run in order, then the statements,
+        then every after_link hook.
+        """
+        storage = self._storage.of(class_ref)
+        link_end = self._link_end(storage, end)
+        other_cls = storage.cls.ends[end].other
+        attributes = link_end.link.attributes
+        own_types = self._types_of(
+            storage.cls.qid, list(dict.fromkeys(given[0] for given in links))
+        )
+        other_types = self._types_of(other_cls, list(dict.fromkeys(given[1] for given in links)))
+        other_concrete = self._storage.of(other_cls).concrete_types
+        missing = ErrorCollector()
+        errors = ErrorCollector()
+        seen: set[tuple[str, str]] = set()
+        checked: list[dict[str, Any]] = []
+        for i, given in enumerate(links):
+            entity_id, other_id = given[0], given[1]
+            values_in = given[2] if len(given) > 2 else None
+            row_errors = ErrorCollector()
+            checked.append(
+                self._validator.check_link_attributes(attributes, values_in or {}, row_errors)
+            )
+            errors.errors.extend(_at(i, row_errors.errors))
+            own = own_types.get(entity_id)
+            if own is None or own not in storage.concrete_types:
+                missing.add("not-found", (i,), f"no {storage.cls.qid} with id '{entity_id}'")
+            other = other_types.get(other_id)
+            if other is None:
+                errors.add(
+                    "broken-reference",
+                    (i, end),
+                    f"no {other_cls} with id '{other_id}' in this tenant",
+                )
+            elif other not in other_concrete:
+                errors.add("wrong-class", (i, end), f"'{other_id}' is a {other}, not a {other_cls}")
+            if (entity_id, other_id) in seen:
+                errors.add("duplicate", (i,), f"'{entity_id}' → '{other_id}' is given twice")
+            seen.add((entity_id, other_id))
+        what = f"cannot link {len(links)} {storage.cls.qid} via '{end}'"
+        problems = sorted([*missing.errors, *errors.errors], key=_index)
+        if missing.errors:
+            index = int(missing.errors[0].path[0])
+            raise _with_errors(NotFoundError(storage.cls.qid, links[index][0]), problems)
+        if errors.errors:
+            raise ValidationError(what, problems)
+        table = link_end.link.table
+        own_column, other_column = link_end.own, link_end.other_column
+        now = datetime.now(UTC)
+        results: list[dict[str, Any]] = []
+        with self._write(storage):
+            existing: dict[tuple[str, str], Mapping[Any, Any]] = {}
+            pairs = list(dict.fromkeys((given[0], given[1]) for given in links))
+            for start in range(0, len(pairs), _ID_CHUNK):
+                stored_links = self.connection.execute(
+                    sa.select(table).where(
+                        table.c.tenant == self.tenant,
+                        sa.tuple_(own_column, other_column).in_(pairs[start : start + _ID_CHUNK]),
+                    )
+                ).mappings()
+                for stored in stored_links:
+                    existing[(stored[own_column.name], stored[other_column.name])] = stored
+            hooked: list[tuple[ClassBehaviours, LinkChange]] = []
+            # rows of one executemany each, by the link attributes given (as `link` sets them)
+            inserts: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+            updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+            audit: list[AuditRow] = []
+            for given, values in zip(links, checked, strict=True):
+                entity_id, other_id = given[0], given[1]
+                found = existing.get((entity_id, other_id))
+                before = None if found is None else self._link_attributes(link_end, found)
+                seen_after = MappingProxyType(values)
+                for behaviours, change in self._link_hooks(
+                    Operation.LINK,
+                    link_end,
+                    (own_types[entity_id], entity_id),
+                    (other_types[other_id], other_id),
+                ):
+                    change = replace(change, before=before, after=seen_after)
+                    behaviours.run("before_link", change)
+                    hooked.append((behaviours, change))
+                columns: dict[str, Any] = {
+                    n: self._to_column(attributes[n].type.kind, v) for n, v in values.items()
+                }
+                key = {"tenant": self.tenant, own_column.name: entity_id}
+                key[other_column.name] = other_id
+                names = tuple(sorted(columns))
+                if found is None:
+                    inserts.setdefault(names, []).append({**key, **columns})
+                elif names:
+                    params = {f"v_{n}": columns[n] for n in names}
+                    params.update(b_own=entity_id, b_other=other_id)
+                    updates.setdefault(names, []).append(params)
+                raw_before = {n: found[n] for n in attributes} if found is not None else None
+                audit.append(
+                    AuditRow(
+                        entity_id,
+                        storage.cls.qid,
+                        Operation.LINK,
+                        {
+                            f"{end}[{other_id}]": {
+                                "before": to_json(raw_before) if raw_before is not None else None,
+                                "after": to_json(values),
+                            }
+                        },
+                    )
+                )
+                results.append({"id": other_id, **values})
+            for new_rows in inserts.values():
+                self.connection.execute(table.insert(), new_rows)
+            for names, changed_rows in updates.items():
+                self.connection.execute(
+                    table.update()
+                    .where(
+                        table.c.tenant == self.tenant,
+                        own_column == sa.bindparam("b_own"),
+                        other_column == sa.bindparam("b_other"),
+                    )
+                    .values({n: sa.bindparam(f"v_{n}") for n in names}),
+                    changed_rows,
+                )
+            self._record(now, audit, end=end, related_ids=[given[1] for given in links])
+            for behaviours, change in hooked:
+                behaviours.run("after_link", change)
+        return results
 
     def unlink(self, class_ref: str, entity_id: str, end: str, other_id: str) -> bool:
         """Remove a link; False when there was none (then no hook runs). The before_unlink /
@@ -732,9 +1061,12 @@ class UnitOfWork:
         *,
         end: str | None = None,
         related_id: str | None = None,
+        related_ids: Sequence[str | None] | None = None,
     ) -> None:
-        """The audit rows of a write, and its events (one per row) for the outbox."""
+        """The audit rows of a write, and its events (one per row) for the outbox; a link's
+        other end is `related_id`, or `related_ids[i]` for row i of a batch of links."""
         self.repository.audit.write(self.connection, self.tenant, self.actor, now, rows)
+        related = related_ids if related_ids is not None else [related_id] * len(rows)
         self._pending.extend(
             PendingEvent(
                 kind=_EVENT_KINDS[r.operation],
@@ -744,9 +1076,9 @@ class UnitOfWork:
                 changed=(end,) if end is not None else tuple(r.changes),
                 actor=self.actor,
                 at=now,
-                related_id=related_id,
+                related_id=other,
             )
-            for r in rows
+            for r, other in zip(rows, related, strict=True)
         )
 
     def _write_outbox(self) -> list[Event]:
@@ -1082,6 +1414,27 @@ def _prefixed(index: int, count: int, errors: Sequence[FieldError]) -> list[Fiel
     if count == 1:
         return list(errors)
     return [FieldError(e.code, (index, *e.path), e.message) for e in errors]
+
+
+def _at(index: int, errors: Sequence[FieldError]) -> list[FieldError]:
+    """Errors of item `index` of a batch method (update_many, link_many): paths start with it."""
+    return [FieldError(e.code, (index, *e.path), e.message) for e in errors]
+
+
+def _index(error: FieldError) -> int:
+    """The batch index an error's path starts with (for sorting a batch's problems)."""
+    first = error.path[0] if error.path else 0
+    return first if isinstance(first, int) else 0
+
+
+_E = TypeVar("_E", bound=RepositoryError)
+
+
+def _with_errors(error: _E, problems: Sequence[FieldError]) -> _E:
+    """`error` (about the first problem of a batch) listing every problem of the batch."""
+    error.errors = tuple(problems)
+    error.args = (error._render(),)
+    return error
 
 
 def _audited(storage: ClassStorage, entity: Mapping[str, Any]) -> dict[str, Any]:

@@ -333,10 +333,12 @@ def _bookkeeping(
     uow.connection.execute(t.phase.insert(), phases)
     points = ctx.metering_point_ids(uow, {item.record.metering_point for item, _, _ in ready})
     now = ctx.now()
+    links: list[tuple[str, str]] = []
+    updates: list[tuple[str, dict[str, Any], int]] = []
     for (item, entity, _), process in zip(ready, created, strict=True):
         point = points.get(item.record.metering_point)
         if point is not None:
-            uow.link("EdaProcess", process["id"], "metering_points", point)
+            links.append((process["id"], point))
         header = item.record.header
         changes: dict[str, Any] = {
             "status": "processed",
@@ -349,7 +351,10 @@ def _bookkeeping(
         if entity.get("errors"):
             changes["errors"] = None
         changes = {k: v for k, v in changes.items() if entity.get(k) != v}
-        uow.update("EdaMessage", item.message, changes, entity["version"])
+        updates.append((item.message, changes, entity["version"]))
+    # One batch each (checks, optimistic locking, audit, events and hooks as the single forms).
+    uow.link_many("EdaProcess", "metering_points", links)
+    uow.update_many("EdaMessage", updates)
     uow.connection.execute(
         t.work.update()
         .where(t.work.c.tenant == ctx.tenant, t.work.c.message == sa.bindparam("done_message"))
