@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from meshkit.runtime.repository import UnitOfWork
+from meshkit.runtime.storage.security import secure_tables
 from meshkit.runtime.storage.tables import TENANT_LENGTH
 from meshkit.runtime.storage.types import UtcDateTime
 
@@ -46,8 +47,11 @@ content = add_content_table(metadata)
 
 
 def create_content_tables(engine: Engine) -> None:
-    """Create `meshkit_content` where missing (idempotent)."""
-    metadata.create_all(engine)
+    """Create `meshkit_content` where missing, with the tenant policy on PostgreSQL
+    (storage/security.py); idempotent."""
+    with engine.begin() as connection:
+        metadata.create_all(connection)
+        secure_tables(connection, metadata.tables.values())
 
 
 def keep_content(

@@ -20,6 +20,7 @@ from rich.markup import escape
 from rich.syntax import Syntax
 from rich.table import Table
 
+from meshkit.adapters.eda.processing.tables import add_processing_tables
 from meshkit.apps.cli.ck import load
 from meshkit.apps.cli.paths import builtin_library
 from meshkit.ck import MANIFEST_NAME, CompiledModel
@@ -35,6 +36,7 @@ from meshkit.runtime.migrations import (
     write_revision,
 )
 from meshkit.runtime.migrations.environment import DEFAULT_SCRIPT_LOCATION
+from meshkit.runtime.migrations.planner import add_platform_tables
 
 app = typer.Typer(
     help="Migrate the database to the model: plan, revision, upgrade, downgrade, status.",
@@ -75,6 +77,10 @@ AllowLossOpt = Annotated[
     ),
 ]
 DEFAULT_VERSIONS = DEFAULT_SCRIPT_LOCATION / "versions"
+
+# Platform tables above the runtime layer: the planner (`plan`, `revision`) sees them like the
+# series and content tables; revision fa470d7c6960 created them in the built-in versions.
+add_platform_tables(add_processing_tables)
 
 
 def _fail(message: str) -> NoReturn:
@@ -230,7 +236,8 @@ def upgrade_command(
     out.print(f"[green]upgraded[/green] to revision {result.current}", highlight=False)
 
 
-@app.command("downgrade")
+# ignore_unknown_options: `-1` (one step back) is the revision, not an unknown option.
+@app.command("downgrade", context_settings={"ignore_unknown_options": True})
 def downgrade_command(
     revision: Annotated[
         str, typer.Argument(help="The revision to go back to (-1: one step, base: empty).")

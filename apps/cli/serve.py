@@ -7,9 +7,10 @@
 
 Every option can also be set as an environment variable `MESHKIT_<OPTION>` (shown in
 `meshkit serve --help`). The database must hold exactly the model's versions (`meshkit db
-upgrade` puts them there); otherwise serve refuses to start and says which command to run. After
-a later upgrade the running server picks up the new schema by itself (within
---schema-check-interval seconds).
+upgrade` puts them there); otherwise serve refuses to start and says which command to run. With
+local accounts or API keys, auth tables missing from a database upgraded by an older release
+are created at start. After a later upgrade the running server picks up the new schema by
+itself (within --schema-check-interval seconds).
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ import os
 from pathlib import Path
 from typing import Annotated
 
+import sqlalchemy as sa
 import typer
 from rich.console import Console
 from rich.markup import escape
+from sqlalchemy.engine import Engine
 
 from meshkit.apps.cli.ck import compile_builtin
 from meshkit.apps.cli.paths import builtin_library
@@ -30,6 +33,27 @@ from meshkit.runtime.migrations import DatabaseMismatchError, check_database
 
 err = Console(stderr=True)
 URL_ENV = "MESHKIT_DATABASE_URL"
+
+
+def ensure_auth_tables(engine: Engine) -> str | None:
+    """Create the auth tables local accounts and API keys need where they are missing: `meshkit
+    db upgrade` creates them since revision fa470d7c6960, a database upgraded before lacks
+    them (and /auth/login would answer 500). Present tables are left alone, so an application
+    role without DDL rights is fine. Returns why it could not (None: the tables are there)."""
+    from meshkit.runtime.auth.store import create_auth_tables, metadata
+
+    try:
+        present = set(sa.inspect(engine).get_table_names())
+        if set(metadata.tables) <= present:
+            return None
+        create_auth_tables(engine)
+    except sa.exc.SQLAlchemyError as exc:
+        text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        return (
+            f"local accounts and API keys need the auth tables, which could not be created "
+            f"({text[0] if text else type(exc).__name__}): run `meshkit db upgrade`"
+        )
+    return None
 
 
 def _env(name: str) -> str:
@@ -162,6 +186,7 @@ def serve(
     """Serve the GraphQL API of the model on the database (authenticated, policy-checked)."""
     import uvicorn  # the server is needed here only; keep `meshkit --help` fast
 
+    from meshkit.adapters.excel.http import import_routes
     from meshkit.apps.web.static import web_routes
     from meshkit.runtime.auth import (
         ApiKeys,
@@ -205,6 +230,11 @@ def serve(
                 claims=ClaimMapping(default_tenant=oidc_default_tenant),
             )
         )
+    if session_secret or api_key_pepper:
+        problem = ensure_auth_tables(engine)
+        if problem is not None:
+            err.print(f"[red]error[/red]: {escape(problem)}", highlight=False)
+            raise typer.Exit(1)
     sessions = accounts = None
     if session_secret:
         sessions = SessionTokens(session_secret.encode())
@@ -240,7 +270,9 @@ def serve(
         sessions=sessions,
         settings=settings,
     )
-    # The management app (/app/) and the participant portal (/portal/), built by `make web`.
+    # The Excel import for the management app's wizard (docs/excel-import.md), then the
+    # management app (/app/) and the participant portal (/portal/), built by `make web`.
+    app.router.routes.extend(import_routes())
     app.router.routes.extend(web_routes())
     if dev:
         err.print("[red bold]INSECURE --dev mode[/red bold]: identity comes from request headers")

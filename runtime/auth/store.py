@@ -1,8 +1,9 @@
 """The auth tables: local accounts and API keys, as small SQLAlchemy Core tables of their own.
 
 They are not model classes: credentials never travel through the GraphQL API, the audit trail or
-events. Every row carries its tenant. `create_auth_tables(engine)` creates what is missing;
-migrations will adopt the tables later.
+events. Every row carries its tenant. `meshkit db upgrade` creates them (revision fa470d7c6960);
+`create_auth_tables(engine)` creates what is missing outside migrations (tests, and `meshkit
+serve` on a database upgraded before the migrations owned them).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from meshkit.runtime.storage.security import secure_tables
 from meshkit.runtime.storage.types import UtcDateTime
 
 metadata = sa.MetaData()
@@ -56,5 +58,8 @@ auth_api_key = sa.Table(
 
 
 def create_auth_tables(engine: Engine) -> None:
-    """Create `auth_account` and `auth_api_key` where they do not exist yet."""
-    metadata.create_all(engine)
+    """Create `auth_account` and `auth_api_key` where they do not exist yet, with the tenant
+    policy on PostgreSQL (storage/security.py); idempotent."""
+    with engine.begin() as connection:
+        metadata.create_all(connection)
+        secure_tables(connection, metadata.tables.values())

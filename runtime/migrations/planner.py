@@ -15,7 +15,7 @@ record the model version.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,12 +118,38 @@ def plan_steps(
     return _Planner(old, new, spec).run()
 
 
-def deployment_storage(model: CompiledModel) -> Storage:
+#: Adds tables to a MetaData (and may return anything, e.g. the table or the MetaData).
+TableBuilder = Callable[[sa.MetaData], object]
+
+_platform_tables: list[TableBuilder] = []
+
+
+def add_platform_tables(*builders: TableBuilder) -> None:
+    """Register `builders` of platform tables that live in layers above the runtime (the
+    runtime never imports adapters): the apps layer registers, e.g., the EDA processing
+    tables, and every `deployment_storage` from then on has them (registering twice is a
+    no-op). A first revision then creates them like any other table (`meshkit db revision`).
+    Their columns must be of types the revision renderer knows, and defaults must be given
+    client-side (`default=`) too: rendered columns carry no `server_default` yet."""
+    for builder in builders:
+        if builder not in _platform_tables:
+            _platform_tables.append(builder)
+
+
+def platform_tables() -> tuple[TableBuilder, ...]:
+    """The registered builders (see `add_platform_tables`), in registration order."""
+    return tuple(_platform_tables)
+
+
+def deployment_storage(model: CompiledModel, extra: Sequence[TableBuilder] = ()) -> Storage:
     """The storage of `model` with the platform tables every deployment has next to it (audit,
-    event outbox and consumers, series values and history)."""
+    event outbox and consumers, series values and history), those registered with
+    `add_platform_tables` and those `extra` adds."""
     storage = Storage(model)
     add_event_tables(storage.metadata)
     series_metadata(storage.metadata)
+    for builder in (*_platform_tables, *extra):
+        builder(storage.metadata)
     return storage
 
 

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from meshkit.ck.model import CompiledModel, SeriesDef
-from meshkit.runtime.database import is_postgresql
+from meshkit.runtime.database import begin_in_tenant, is_postgresql
 from meshkit.runtime.series.errors import SeriesError, UnknownSeriesError
 from meshkit.runtime.series.schema import (
     SERIES_SCHEMA,
@@ -56,6 +56,7 @@ from meshkit.runtime.storage.types import UtcDateTime
 DEFAULT_TIME_ZONE = "Europe/Vienna"
 STAGING_TABLE = "meshkit_series_staging"
 CHANGED_TABLE = "meshkit_series_changed"
+NEW_TABLE = "meshkit_series_new"  # all-new rows under row-level security (no COPY FROM there)
 _COPY_CHUNK_ROWS = 250_000
 _SCALE_FACTOR = 10**VALUE_SCALE
 _SQLITE_TIME = "%Y-%m-%d %H:%M:%S%.6f"  # SQLAlchemy's DATETIME text on SQLite
@@ -155,11 +156,15 @@ class SeriesStore:
             return existing_partitions(connection)
 
     @contextmanager
-    def _transaction(self, connection: sa.Connection | None) -> Iterator[sa.Connection]:
+    def _transaction(
+        self, connection: sa.Connection | None, tenant: str
+    ) -> Iterator[sa.Connection]:
+        """The caller's connection, or a transaction of our own scoped to `tenant` (on
+        PostgreSQL the tenant policy then admits only that tenant's rows)."""
         if connection is not None:
             yield connection
         else:
-            with self.engine.begin() as own:
+            with self.engine.connect() as own, begin_in_tenant(own, tenant):
                 yield own
 
     # -- writing -------------------------------------------------------------------------------
@@ -277,7 +282,7 @@ class SeriesStore:
         }
         layers = int(frame["layer"].max() or 1)  # type: ignore[arg-type]
         inserted = replaced = 0
-        with self._transaction(connection) as conn:
+        with self._transaction(connection, tenant) as conn:
             if postgresql:
                 conn.execute(
                     sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:lock, 0))"),
@@ -375,10 +380,10 @@ class SeriesStore:
         if filters.empty:
             raw = pl.DataFrame(schema=raw_schema)
         elif is_postgresql(self.engine):
-            with self._transaction(connection) as conn:
+            with self._transaction(connection, filters.tenant) as conn:
                 raw = _copy_out_values(conn, filters, raw_schema)
         else:
-            with self._transaction(connection) as conn:
+            with self._transaction(connection, filters.tenant) as conn:
                 raw = _select_values_sqlite(conn, filters, raw_schema)
         start = _from_epoch("start", tz)
         return raw.select(
@@ -432,7 +437,7 @@ class SeriesStore:
         if filters.empty:
             rows: list[tuple[Any, ...]] = []
         else:
-            with self._transaction(connection) as conn:
+            with self._transaction(connection, filters.tenant) as conn:
                 rows = [tuple(r) for r in conn.execute(query, params)]
         value_columns = ["value"] + [f"value_{q}" for q in qualities]
         count_columns = ["count"] + [f"count_{q}" for q in qualities]
@@ -488,7 +493,7 @@ class SeriesStore:
             else utc_instant(end, "end")
         )
         rows: list[tuple[Any, ...]] = []
-        with self._transaction(connection) as conn:
+        with self._transaction(connection, tenant) as conn:
             for name, current in ((VALUE_TABLE, True), (HISTORY_TABLE, False)):
                 table = self.metadata.tables[name]
                 superseded = table.c.superseded_at if not current else sa.null()
@@ -690,7 +695,10 @@ def _any_stored(conn: sa.Connection, params: dict[str, Any]) -> bool:
 
 
 def _copy_new_values(conn: sa.Connection, frame: pl.DataFrame, params: dict[str, Any]) -> None:
-    """COPY rows that are all new straight into the (partitioned) value table."""
+    """COPY rows that are all new straight into the (partitioned) value table — or, where
+    row-level security applies to the role (PostgreSQL then refuses COPY FROM), into a
+    temporary table of the same columns, moved with one INSERT ... SELECT that the tenant
+    policy checks like any insert."""
     columns = ["tenant", "series", "key", "code", "start", "value", "quality", "source"]
     rows = frame.select(
         pl.lit(params["tenant"]).alias("tenant"),
@@ -704,9 +712,24 @@ def _copy_new_values(conn: sa.Connection, frame: pl.DataFrame, params: dict[str,
         pl.lit(params["now"]).cast(pl.Datetime("us", "UTC")).alias("recorded_at"),
         pl.lit(1).alias("revision"),
     )
-    quoted = ", ".join(f'"{c}"' for c in columns)
-    statement = f"COPY {VALUE_TABLE} ({quoted}, recorded_at, revision) FROM STDIN (FORMAT csv)"
-    _copy_csv(conn, rows, statement)
+    quoted = ", ".join(f'"{c}"' for c in [*columns, "recorded_at", "revision"])
+    if not _row_security_active(conn, VALUE_TABLE):
+        _copy_csv(conn, rows, f"COPY {VALUE_TABLE} ({quoted}) FROM STDIN (FORMAT csv)")
+        return
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS pg_temp.{NEW_TABLE}")
+    conn.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE {NEW_TABLE} (LIKE {VALUE_TABLE} INCLUDING DEFAULTS) ON COMMIT DROP"
+    )
+    _copy_csv(conn, rows, f"COPY {NEW_TABLE} ({quoted}) FROM STDIN (FORMAT csv)")
+    conn.exec_driver_sql(f"INSERT INTO {VALUE_TABLE} ({quoted}) SELECT {quoted} FROM {NEW_TABLE}")
+    conn.exec_driver_sql(f"DROP TABLE {NEW_TABLE}")
+
+
+def _row_security_active(conn: sa.Connection, table: str) -> bool:
+    """Whether row-level security applies to the current role on `table` (asked each load:
+    a policy may come with an upgrade while the connection lives)."""
+    query = sa.select(sa.func.row_security_active(table))
+    return bool(conn.execute(query).scalar_one())
 
 
 def _copy_csv(conn: sa.Connection, frame: pl.DataFrame, statement: str) -> None:

@@ -26,6 +26,7 @@ from meshkit.runtime.series.schema import (
     VALUE_PRECISION,
     VALUE_SCALE,
 )
+from meshkit.runtime.storage.security import enable_row_level_security, secure_tables
 from meshkit.runtime.storage.tables import TENANT_LENGTH
 from meshkit.runtime.storage.types import ExactDecimal, UtcDateTime
 
@@ -87,8 +88,12 @@ def series_metadata(metadata: sa.MetaData | None = None) -> sa.MetaData:
 
 
 def create_series_tables(engine: Engine) -> None:
-    """Create the series tables if they are missing (partitions come with the data)."""
-    series_metadata().create_all(engine)
+    """Create the series tables if they are missing (partitions come with the data), with the
+    tenant policy on PostgreSQL (storage/security.py)."""
+    metadata = series_metadata()
+    with engine.begin() as connection:
+        metadata.create_all(connection)
+        secure_tables(connection, metadata.tables.values())
 
 
 def month_of(instant: datetime) -> date:
@@ -124,6 +129,8 @@ def ensure_partitions(engine: Engine, months: Iterable[date]) -> list[str]:
 
     Runs in its own short transaction: CREATE TABLE ... PARTITION OF locks the parent, which must
     not be held for the length of a load. A partition left empty by a failed load is harmless.
+    Each new partition gets the tenant policy too (queries through the parent use the parent's;
+    this covers direct access to a partition).
     """
     wanted = sorted(set(months))
     if not wanted or not is_postgresql(engine):
@@ -146,4 +153,6 @@ def ensure_partitions(engine: Engine, months: Iterable[date]) -> list[str]:
                     f"FOR VALUES FROM ('{low} 00:00:00+00') TO ('{high} 00:00:00+00')"
                 )
                 created.append(name)
+        if created:
+            enable_row_level_security(connection, created)
     return created

@@ -13,8 +13,10 @@ and changes no rows. Superusers and roles with BYPASSRLS are not bound by any po
 application must connect as an ordinary role (docs/operations.md).
 
 Applying is idempotent and cheap when nothing is missing: `Repository.create_tables` applies it
-to the tables it creates, `meshkit db upgrade` to every table of the schema after the revisions
-ran. SQLite has no row-level security; there both are no-ops.
+to the tables it creates, and so do the other creators of tables (`secure_tables`: content,
+auth, series and its monthly partitions, EDA processing); `meshkit db upgrade` applies it to
+every table of the schema after the revisions ran. SQLite has no row-level security; there
+all of it is a no-op.
 """
 
 from __future__ import annotations
@@ -32,10 +34,6 @@ _OLD_POLICIES = "meshkit_tenant%"
 _SCOPE = f"current_setting('{TENANT_SETTING}', true)"
 #: The condition a row must meet to be seen, and a written row to be accepted.
 CONDITION = f"({TENANT_COLUMN} = {_SCOPE} OR {_SCOPE} = '{ALL_TENANTS}')"
-#: Tables the schema-wide pass leaves alone for now: the series store writes the values (and
-#: their monthly partitions) with COPY FROM, which PostgreSQL refuses wherever row-level
-#: security applies. They are covered once the store falls back to INSERT as `BulkInsert` does.
-EXEMPT_PREFIXES = ("meshkit_series_",)
 
 
 def tenant_tables(tables: Iterable[sa.Table]) -> list[str]:
@@ -46,9 +44,8 @@ def tenant_tables(tables: Iterable[sa.Table]) -> list[str]:
 def enable_row_level_security(
     connection: sa.Connection, tables: Iterable[str] | None = None
 ) -> list[str]:
-    """Give `tables` (default: every table of the current schema with a tenant column, but
-    those named in `EXEMPT_PREFIXES`) the tenant policy where it is missing; the statements
-    run. No-op off PostgreSQL.
+    """Give `tables` (default: every table and partition of the current schema with a tenant
+    column) the tenant policy where it is missing; the statements run. No-op off PostgreSQL.
 
     Needs the tables' owner (or a superuser) and runs in the caller's transaction."""
     if connection.dialect.name != "postgresql":
@@ -75,8 +72,6 @@ def enable_row_level_security(
     for name, enabled, forced, policies in rows:
         if wanted is not None and name not in wanted:
             continue
-        if wanted is None and name.startswith(EXEMPT_PREFIXES):
-            continue
         table = quote(name)
         if not enabled:
             statements.append(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
@@ -91,3 +86,9 @@ def enable_row_level_security(
     for statement in statements:
         connection.exec_driver_sql(statement)
     return statements
+
+
+def secure_tables(connection: sa.Connection, tables: Iterable[sa.Table]) -> list[str]:
+    """`enable_row_level_security` for those of `tables` that carry a tenant column: what a
+    function creating its own tables (`metadata.create_all`) calls on the same connection."""
+    return enable_row_level_security(connection, tenant_tables(tables))

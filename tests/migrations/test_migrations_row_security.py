@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from meshkit.runtime.migrations import Setup, upgrade
-from meshkit.runtime.storage.security import EXEMPT_PREFIXES, POLICY
+from meshkit.runtime.storage.security import POLICY
 
 POSTGRESQL_ONLY = pytest.mark.parametrize(
     "database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
@@ -28,16 +28,12 @@ GROUP BY 1, 2 ORDER BY 1
 def test_upgrade_puts_the_policy_on_every_tenant_table(applied_v1: Setup, engine: Engine) -> None:
     with engine.connect() as connection:
         rows = connection.exec_driver_sql(_TENANT_TABLES).all()
-    # The model's tables and the platform's (audit, outbox); the series tables are exempt
-    # until the series store no longer writes them with COPY FROM.
-    secured = [r for r in rows if not r[0].startswith(EXEMPT_PREFIXES)]
-    names = [r[0] for r in secured]
+    # The model's tables and the platform's (audit, outbox, series): every one is secured.
+    names = [r[0] for r in rows]
     assert {"meshkit_audit", "meshkit_outbox"} <= set(names)
+    assert {"meshkit_series_value", "meshkit_series_history"} <= set(names)
     assert [n for n in names if not n.startswith("meshkit_")]
-    assert secured == [(n, True, [POLICY]) for n in names]
-    exempt = [r for r in rows if r[0].startswith(EXEMPT_PREFIXES)]
-    assert {r[0] for r in exempt} == {"meshkit_series_value", "meshkit_series_history"}
-    assert all(r[1:] == (False, []) for r in exempt)
+    assert rows == [(n, True, [POLICY]) for n in names]
 
 
 @POSTGRESQL_ONLY

@@ -8,7 +8,10 @@
 - `meshkit_eda_phase`: per process, the fine-grained state-machine phase (requested, answered,
   consented, ...), the overdue flag and the stamps the model declares `computed`.
 
-Every table leads with the tenant, like the runtime's tables.
+Every table leads with the tenant, like the runtime's tables. Deployments get them from
+`meshkit db upgrade` (revision fa470d7c6960); `create_processing_tables` is for tests and the
+demo. Defaults are given client-side (`default=`) as well as in the database, so a revision
+rendered by the planner (which writes no server defaults) works too.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from meshkit.runtime.content import create_content_tables
+from meshkit.runtime.storage.security import secure_tables
 from meshkit.runtime.storage.tables import TENANT_LENGTH
 from meshkit.runtime.storage.types import UtcDateTime
 
@@ -38,11 +42,11 @@ work = sa.Table(
     sa.Column("original_content", sa.String(40), nullable=False),
     sa.Column("received_at", UtcDateTime(), nullable=False),
     sa.Column("seq", sa.BigInteger(), nullable=False),  # storage order (ns clock, monotonic)
-    sa.Column("processed_count", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("processed_count", sa.Integer(), nullable=False, default=0, server_default="0"),
     sa.Column("processed_at", UtcDateTime()),
-    sa.Column("duplicates", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("duplicates", sa.Integer(), nullable=False, default=0, server_default="0"),
     sa.Column("last_duplicate_at", UtcDateTime()),
-    sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("attempts", sa.Integer(), nullable=False, default=0, server_default="0"),
     sa.Column("next_attempt_at", UtcDateTime()),
     sa.Column("last_error", sa.Text()),
     sa.PrimaryKeyConstraint("tenant", "message", name="pk_meshkit_eda_work"),
@@ -59,7 +63,7 @@ phase = sa.Table(
     sa.Column("process", sa.String(36), nullable=False),  # EdaProcess id
     sa.Column("process_code", sa.String(32), nullable=False),
     sa.Column("phase", sa.String(16), nullable=False),
-    sa.Column("overdue", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("overdue", sa.Boolean(), nullable=False, default=False, server_default=sa.false()),
     sa.Column("deadline", UtcDateTime()),
     sa.Column("last_response_code", sa.Integer()),
     sa.Column("started_at", UtcDateTime(), nullable=False),
@@ -81,9 +85,13 @@ def next_seq() -> int:
 
 
 def create_processing_tables(engine: Engine) -> None:
-    """Create the processing tables and the runtime's content table where missing (idempotent)."""
+    """Create the processing tables and the runtime's content table where missing, with the
+    tenant policy on PostgreSQL (idempotent). For tests and the demo: a deployment gets them
+    from `meshkit db upgrade`."""
     create_content_tables(engine)
-    metadata.create_all(engine)
+    with engine.begin() as connection:
+        metadata.create_all(connection)
+        secure_tables(connection, metadata.tables.values())
 
 
 def add_processing_tables(target: sa.MetaData) -> sa.MetaData:
