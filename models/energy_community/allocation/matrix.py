@@ -23,8 +23,10 @@ import numpy.typing as npt
 from .rounding import Matrix, apportion
 from .units import SHARE_WHOLE
 
-#: Quarter hours per chunk: a month.
+#: Quarter hours per chunk: a month...
 CHUNK = 31 * 96
+#: ...unless that makes a chunk larger than this many values (members x quarter hours).
+CHUNK_VALUES = 3_000_000
 
 Qualities = npt.NDArray[np.uint8]
 
@@ -103,8 +105,11 @@ def share_chunks(
     """`share_generation` a chunk of columns at a time, in column order: each chunk's result
     (written into `into`'s columns when given, else chunk-sized), so a caller that stores or
     sums each chunk never holds the whole result."""
-    columns = counted.shape[1]
-    chunks = [slice(first, min(first + CHUNK, columns)) for first in range(0, columns, CHUNK)]
+    rows, columns = counted.shape
+    # A month of quarter hours, fewer for very large communities: a chunk's temporaries stay
+    # around CHUNK_VALUES values whatever the number of members.
+    width = min(CHUNK, max(96, CHUNK_VALUES // max(rows, 1)))
+    chunks = [slice(first, min(first + width, columns)) for first in range(0, columns, width)]
 
     def run(chunk: slice) -> tuple[slice, Shared]:
         part = _share_chunk(
