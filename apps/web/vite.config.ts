@@ -43,7 +43,8 @@ export default defineConfig(({ mode }) => {
     },
     server: {
       // /content: file downloads (src/lib/download.ts) go to the API like /graphql.
-      proxy: { "/graphql": api, "/auth": api, "/health": api, "/content": api },
+      // /import: the Excel import wizard's upload, marked workbook and commit (src/lib/importWizard.ts).
+      proxy: { "/graphql": api, "/auth": api, "/health": api, "/content": api, "/import": api },
     },
     test: {
       root: here,

@@ -10,6 +10,7 @@ import { Dashboard } from "./pages/Dashboard";
 import { EntityCreate, EntityDetail, EntityEdit, EntityList, NotFound } from "./pages/entities";
 import { BillingCompare, BillingRunPage, BillingRuns } from "./pages/billing";
 import { EdaMessages, EdaProcesses, EdaProcessPage } from "./pages/eda";
+import { ImportWizard } from "./pages/importWizard";
 
 export function App() {
   const { t } = useI18n();
@@ -94,6 +95,9 @@ function Shell({ model }: { model: AppModel }) {
           <li>
             <NavLink to="/eda">{t("nav.eda")}</NavLink>
           </li>
+          <li>
+            <NavLink to="/import">{t("nav.import")}</NavLink>
+          </li>
         </ul>
         <h2 className="nav-heading">{t("nav.data")}</h2>
         <ul>
@@ -116,6 +120,7 @@ function Shell({ model }: { model: AppModel }) {
           <Route path="/eda/inbox" element={<EdaMessages key="inbox" view="inbox" />} />
           <Route path="/eda/outbox" element={<EdaMessages key="outbox" view="outbox" />} />
           <Route path="/eda/quarantine" element={<EdaMessages key="quarantine" view="quarantine" />} />
+          <Route path="/import" element={<ImportWizard />} />
           <Route path="/:plural" element={<EntityList />} />
           <Route path="/:plural/new" element={<EntityCreate />} />
           <Route path="/:plural/:id" element={<EntityDetail />} />
