@@ -6,6 +6,8 @@ fifth of them PV producers), some companies — sorted as the export sorts them;
 writes it, so import → export reproduces it.
 
     .venv/bin/python tests/excel/excel_sample.py tests/data/excel/members_500.xlsx 500
+    .venv/bin/python tests/excel/excel_sample.py \
+        tests/data/excel/members_500_errors.xlsx --with-errors
 """
 
 from __future__ import annotations
@@ -146,6 +148,24 @@ def write_sample(path: Path, count: int = 500, seed: int = 2026) -> Path:
     return path
 
 
+#: The deliberate errors of the sample with errors: Excel row -> (column header, bad value, why).
+DELIBERATE_ERRORS: dict[int, tuple[str, Any, str]] = {
+    18: ("IBAN", "AT61 1904 3002 3457 3202", "a wrong IBAN check digit"),
+    43: ("Zählpunkt", "AT00300000000000000000000000001", "a metering point id of 31 characters"),
+    100: ("Teilnahmefaktor", 120, "a participation factor above 100 %"),
+    151: ("E-Mail", "franz.huber(at)example.org", "an e-mail address without @"),
+    302: ("Eintrittsdatum", "31.02.2026", "a date that does not exist"),
+}
+
+
+def write_sample_with_errors(path: Path) -> Path:
+    """The 500-member sample with the DELIBERATE_ERRORS, for the import's report (and demos)."""
+    rows = sample_rows(SAMPLE_COUNT)
+    for excel_row, (header, value, _why) in DELIBERATE_ERRORS.items():
+        rows[excel_row - 2][MEMBER_HEADERS.index(header)] = value  # row 1 is the header
+    return write_workbook(path, rows, TARIFFS)
+
+
 def write_workbook(path: Path, members: list[list[Any]], tariffs: list[list[Any]]) -> Path:
     """Members and tariffs in the default template, written the way the export writes."""
     book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
@@ -173,5 +193,8 @@ def write_workbook(path: Path, members: list[list[Any]], tariffs: list[list[Any]
 
 if __name__ == "__main__":
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("members.xlsx")
-    write_sample(target, int(sys.argv[2]) if len(sys.argv) > 2 else 500)
+    if len(sys.argv) > 2 and sys.argv[2] == "--with-errors":
+        write_sample_with_errors(target)
+    else:
+        write_sample(target, int(sys.argv[2]) if len(sys.argv) > 2 else 500)
     print(f"wrote {target}")
