@@ -260,6 +260,9 @@ def serve(
         max_cost=max_cost,
         schema_check_interval=schema_check_interval,
         login_tenant=login_tenant,
+        # A server process: keep the model, schema and policy built at start out of the
+        # garbage collector's full collections (~250 ms pauses, bench/graphql's p99).
+        freeze_gc=True,
     )
     app = create_app(
         compiled,
