@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from edifact_mutations import mutations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
@@ -376,40 +377,14 @@ def test_all_valid_quantities_keep_every_digit() -> None:
 
 # --- fuzzing: the bulk path never reads a text differently from the generic path ------------
 
-SPECIAL = "?'+:, .\n0-"
 BASES = [
     interchange(points=2, quarters=3, sts_every=2),
     (DATA / "mscons_tricky.edi").read_text(encoding="utf-8"),
 ]
 
 
-@st.composite
-def mutated(draw: st.DrawFn) -> str:
-    text = draw(st.sampled_from(BASES))
-    for _ in range(draw(st.integers(1, 3))):
-        kind = draw(st.sampled_from(["flip", "special", "truncate", "delete", "duplicate"]))
-        if not text:
-            break
-        at = draw(st.integers(0, len(text) - 1))
-        if kind == "flip":
-            text = text[:at] + chr(ord(text[at]) ^ (1 << draw(st.integers(0, 7)))) + text[at + 1 :]
-        elif kind == "special":
-            text = text[:at] + draw(st.sampled_from(SPECIAL)) + text[at + 1 :]
-        elif kind == "truncate":
-            text = text[:at]
-        else:
-            segments = text.split("'")
-            i = draw(st.integers(0, max(0, len(segments) - 2)))
-            if kind == "delete":
-                del segments[i]
-            else:
-                segments.insert(i, segments[i])
-            text = "'".join(segments)
-    return text
-
-
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(mutated())
+@given(mutations(BASES))
 def test_mutations_read_alike_on_both_paths(text: str) -> None:
     frame = read_bulk(text)
     generic = outcome(read_mscons_generic, text)

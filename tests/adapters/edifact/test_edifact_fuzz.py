@@ -9,8 +9,8 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
+from edifact_mutations import mutations
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from meshkit.adapters.edifact import (
@@ -23,36 +23,10 @@ from meshkit.adapters.edifact.contrl import build_contrl
 
 DATA = Path(__file__).parents[2] / "data" / "edifact"
 VALID = (DATA / "mscons_tricky.edi").read_text(encoding="utf-8")
-SPECIAL = "?'+:, .\n0-"
-
-
-@st.composite
-def mutated(draw: st.DrawFn) -> str:
-    text = VALID
-    for _ in range(draw(st.integers(1, 3))):
-        kind = draw(st.sampled_from(["flip", "special", "truncate", "delete", "duplicate"]))
-        if not text:
-            break
-        at = draw(st.integers(0, len(text) - 1))
-        if kind == "flip":
-            text = text[:at] + chr(ord(text[at]) ^ (1 << draw(st.integers(0, 7)))) + text[at + 1 :]
-        elif kind == "special":
-            text = text[:at] + draw(st.sampled_from(SPECIAL)) + text[at + 1 :]
-        elif kind == "truncate":
-            text = text[:at]
-        else:
-            segments = text.split("'")
-            i = draw(st.integers(0, max(0, len(segments) - 2)))
-            if kind == "delete":
-                del segments[i]
-            else:
-                segments.insert(i, segments[i])
-            text = "'".join(segments)
-    return text
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(mutated())
+@given(mutations([VALID]))
 def test_mutations_return_or_raise_edifact_error(text: str) -> None:
     frames = []
     for reader in (read_mscons, read_mscons_pydifact):
