@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from argon2 import PasswordHasher
+from secure_seed import IBAN_A, seed
 from starlette.testclient import TestClient
 
 from meshkit.ck import CompiledModel
@@ -31,9 +32,6 @@ from meshkit.runtime.graphql import ApiSettings, create_app
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "energy_community"
 PASSWORD = "correct horse battery staple"
-ADDRESS = {"street": "Sonnenweg", "house_number": "1", "postal_code": "4020", "city": "Linz"}
-IBAN_A = "AT611904300234573201"
-IBAN_B = "AT483200000012345864"
 
 
 @dataclass
@@ -65,122 +63,6 @@ class Served:
         return body["errors"]  # type: ignore[no-any-return]
 
 
-def seed(repo: Repository) -> dict[str, str]:
-    ids: dict[str, str] = {}
-    with repo.unit_of_work(tenant="t1", actor="seed") as uow:
-        community = uow.create(
-            "EnergyCommunity",
-            {
-                "name": "Sonnenstrom",
-                "community_id": "AT00300000000RC100130000000000001",
-                "ec_number": "RC100130",
-                "kind": "eeg_local",
-                "grid_operator_id": "AT003000",
-                "address": ADDRESS,
-                "bank_account": {"iban": "AT026000000001349870", "holder": "EEG Sonnenstrom"},
-            },
-        )
-        ids["community"] = community["id"]
-        for name, iban, number in (("a", IBAN_A, "M-A"), ("b", IBAN_B, "M-B")):
-            ids[name] = uow.create(
-                "NaturalPerson",
-                {
-                    "member_number": number,
-                    "first_name": name.upper(),
-                    "last_name": "Huber",
-                    "birth_date": date(1980, 5, 17),
-                    "email": f"{name}@example.org",
-                    "address": ADDRESS,
-                    "bank_account": {"iban": iban, "holder": f"{name.upper()} Huber"},
-                    "joined_on": date(2023, 1, 1),
-                    "community": community["id"],
-                },
-            )["id"]
-        ids["company"] = uow.create(
-            "LegalPerson",
-            {
-                "member_number": "M-C",
-                "company_name": "Maier GmbH",
-                "address": ADDRESS,
-                "joined_on": date(2023, 1, 1),
-                "community": community["id"],
-            },
-        )["id"]
-        for n, key in enumerate(("point_a", "point_b", "shared"), start=1):
-            ids[key] = uow.create(
-                "MeteringPoint",
-                {
-                    "metering_point_id": f"AT0030000000000000000000{n:09d}",
-                    "direction": "consumption",
-                    "grid_operator_id": "AT003000",
-                },
-            )["id"]
-        for key, point, member, start, end in (
-            ("part_a", "point_a", "a", date(2023, 1, 1), None),
-            ("part_b", "point_b", "b", date(2023, 1, 1), None),
-            ("shared_b", "shared", "b", date(2023, 1, 1), date(2023, 12, 31)),
-            ("shared_a", "shared", "a", date(2024, 1, 1), None),
-        ):
-            values: dict[str, Any] = {
-                "valid_from": start,
-                "metering_point": ids[point],
-                "community": community["id"],
-                "participant": ids[member],
-            }
-            if end is not None:
-                values["valid_to"] = end
-            ids[key] = uow.create("Participation", values)["id"]
-        invoices = (("invoice_a", "a", "final"), ("draft_a", "a", "draft"))
-        for key, member, state in (*invoices, ("invoice_b", "b", "final")):
-            # Documents start as drafts; finalising is an update (the billing rules number them).
-            draft = uow.create(
-                "Invoice",
-                {
-                    "community": community["id"],
-                    "recipient": ids[member],
-                    "document_state": "draft",
-                    "issue_date": date(2024, 2, 1),
-                },
-            )
-            if state != "draft":
-                uow.update("Invoice", draft["id"], {"document_state": state}, draft["version"])
-            ids[key] = draft["id"]
-        ids["payment_b"] = uow.create(
-            "Payment",
-            {
-                "amount": "99.00",
-                "method": "sepa_direct_debit",
-                "direction": "incoming",
-                "community": community["id"],
-                "participant": ids["b"],
-            },
-        )["id"]
-    with repo.unit_of_work(tenant="t2", actor="seed") as uow:
-        other = uow.create(
-            "EnergyCommunity",
-            {
-                "name": "Windkraft",
-                "community_id": "AT00300000000RC100130000000000002",
-                "ec_number": "RC100131",
-                "kind": "eeg_local",
-                "grid_operator_id": "AT003000",
-                "address": ADDRESS,
-            },
-        )
-        ids["x"] = uow.create(
-            "NaturalPerson",
-            {
-                "member_number": "M-X",
-                "first_name": "X",
-                "last_name": "Maier",
-                "address": ADDRESS,
-                "joined_on": date(2023, 1, 1),
-                "community": other["id"],
-            },
-        )["id"]
-    return ids
-
-
 _policies: dict[str, Policy] = {}
 
 
@@ -197,7 +79,7 @@ def served(
     model: CompiledModel, repo: Repository, settings: ApiSettings | None = None
 ) -> Iterator[Served]:
     """The seeded repository behind the secure app, with a session token per user."""
-    ids = seed(repo)
+    ids = seed(repo, emails=True)
     create_auth_tables(repo.engine)
     accounts = LocalAccounts(
         repo.engine, hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -226,3 +108,6 @@ def served(
             assert response.status_code == 200, response.text
             tokens[user] = response.json()["token"]
         yield Served(http, repo, ids, tokens)
+
+
+__all__ = ["IBAN_A", "MODEL_DIR", "PASSWORD", "Served", "policy_of", "seed", "served"]
