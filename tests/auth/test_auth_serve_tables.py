@@ -23,9 +23,22 @@ with warnings.catch_warnings():  # starlette 1.x would rather have httpx2 for it
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-#: The revision before the one that made the auth tables part of the migrations.
-BEFORE_AUTH_TABLES = "5e5bcfa3749b"
 AUTH_TABLES = {"auth_account", "auth_api_key"}
+
+
+def _upgrade_without_auth_tables(url: str, ec_model: CompiledModel) -> None:
+    """A database as an older release left it: the model's tables, no auth tables (revision
+    fa470d7c6960 made them part of the migrations; before, they were created at start)."""
+    upgrade(Setup(url, ec_model, versions=DEFAULT_SCRIPT_LOCATION / "versions"))
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            for table in sorted(AUTH_TABLES):
+                connection.execute(sa.text(f"DROP TABLE {table}"))
+    finally:
+        engine.dispose()
+
+
 SECRET = "0123456789abcdef0123456789abcdef"
 
 
@@ -45,8 +58,7 @@ def test_serve_creates_missing_auth_tables_for_local_accounts(
     fast_hasher: PasswordHasher,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    versions = DEFAULT_SCRIPT_LOCATION / "versions"
-    upgrade(Setup(database_url, ec_model, versions=versions), BEFORE_AUTH_TABLES)
+    _upgrade_without_auth_tables(database_url, ec_model)
     engine = create_engine(database_url)
     try:
         assert not AUTH_TABLES & set(sa.inspect(engine).get_table_names())
@@ -75,7 +87,7 @@ def test_serve_says_what_to_run_when_the_auth_tables_cannot_be_made(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     url = f"sqlite:///{tmp_path / 'meshkit.sqlite'}"
-    upgrade(Setup(url, ec_model, versions=DEFAULT_SCRIPT_LOCATION / "versions"), BEFORE_AUTH_TABLES)
+    _upgrade_without_auth_tables(url, ec_model)
 
     def refuse(_engine: Any) -> None:
         raise sa.exc.OperationalError("CREATE TABLE auth_account", {}, Exception("read-only"))

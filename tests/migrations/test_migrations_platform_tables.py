@@ -16,6 +16,7 @@ from typing import Any
 import psycopg
 import pytest
 import sqlalchemy as sa
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 from meshkit.adapters.eda.processing.tables import (
@@ -110,7 +111,7 @@ def _work_row() -> dict[str, Any]:
 def test_upgrade_creates_what_the_table_functions_create(
     setup: Setup, engine: Engine, reference: Engine
 ) -> None:
-    upgrade(setup)
+    upgrade(setup, REVISION)
     assert status(setup).current == REVISION
     create_processing_tables(reference)
     create_auth_tables(reference)
@@ -130,7 +131,7 @@ def test_upgrade_keeps_tables_made_before_and_downgrade_refuses_to_lose_rows(
     create_auth_tables(engine)
     with engine.begin() as connection:
         connection.execute(work.insert().values(_work_row()))
-    upgrade(setup)
+    upgrade(setup, REVISION)
     assert status(setup).current == REVISION
     with engine.connect() as connection:
         assert connection.execute(sa.select(work.c.message_id)).scalars().all() == ["MSG-1"]
@@ -179,10 +180,13 @@ def test_the_cli_goes_one_step_back_with_minus_one(tmp_path: Path) -> None:
 
     from meshkit.apps.cli import app
 
+    head = ScriptDirectory(str(DEFAULT_SCRIPT_LOCATION)).get_current_head()
+    assert head is not None
+    previous = ScriptDirectory(str(DEFAULT_SCRIPT_LOCATION)).get_revision(head).down_revision
     url = ["--database-url", f"sqlite:///{tmp_path / 'db.sqlite'}"]
     runner = CliRunner()
     upgraded = runner.invoke(app, ["db", "upgrade", *url])
-    assert upgraded.exit_code == 0 and REVISION in upgraded.output, upgraded.output
+    assert upgraded.exit_code == 0 and head in upgraded.output, upgraded.output
     back = runner.invoke(app, ["db", "downgrade", "-1", *url])
     assert back.exit_code == 0, back.output
-    assert f"downgraded to revision {BEFORE}" in back.output
+    assert f"downgraded to revision {previous}" in back.output

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from meshkit.ck import (
     AssociationKind,
@@ -54,7 +55,8 @@ def problem(model: CompiledModel, attr: Attribute, value: Any) -> str | None:
 def test_compiles_against_system_with_behaviours_package(model: CompiledModel) -> None:
     info = model.models["energy_community"]
     assert model.root == "energy_community"
-    assert info.version == "1.2.0"
+    manifest = yaml.safe_load((MODEL_DIR / "model.yaml").read_text())
+    assert info.version == manifest["version"]
     assert info.resolved["system"].startswith("1.")
     assert info.behaviours == "meshkit.models.energy_community.behaviours"
     importlib.import_module(info.behaviours)  # the named package exists
