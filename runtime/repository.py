@@ -981,8 +981,24 @@ class UnitOfWork:
         arguments_ = bound.spec.bind(arguments, errors)
         errors.raise_if_any(f"cannot call {command} on {concrete.cls.qid} '{entity_id}'")
         context = CommandContext(self, concrete.cls, MappingProxyType(entity))
+        if bound.spec.read_only:
+            return self._read_only(concrete, lambda: behaviours.call(command, context, arguments_))
         with self._write(concrete):
             return behaviours.call(command, context, arguments_)
+
+    def _read_only(self, storage: ClassStorage, run: Callable[[], Any]) -> Any:
+        """Run a read-only command in a savepoint that is always rolled back: what it wrote
+        (rows, audit, events) is gone when it returns, whether it succeeded or not."""
+        mark = len(self._pending)
+        savepoint = self.connection.begin_nested()
+        try:
+            return run()
+        except IntegrityError as exc:
+            raise self._integrity_error(exc, storage) from None
+        finally:
+            if savepoint.is_active:
+                savepoint.rollback()
+            del self._pending[mark:]
 
     # ================================================================== internals: rows
     def _row(self, storage: ClassStorage, entity_id: str) -> Mapping[Any, Any] | None:

@@ -34,20 +34,31 @@ _NO_DEFAULT: Any = inspect.Parameter.empty
 class _CommandOptions:
     name: str | None
     description: str | None
+    read_only: bool = False
 
 
 @overload
 def command(fn: F, /) -> F: ...
 @overload
-def command(*, name: str | None = None, description: str | None = None) -> Callable[[F], F]: ...
 def command(
-    fn: F | None = None, /, *, name: str | None = None, description: str | None = None
+    *, name: str | None = None, description: str | None = None, read_only: bool = False
+) -> Callable[[F], F]: ...
+def command(
+    fn: F | None = None,
+    /,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    read_only: bool = False,
 ) -> F | Callable[[F], F]:
     """Mark a behaviour method as a command (named after the method unless `name` is given;
-    described by its docstring unless `description` is given)."""
+    described by its docstring unless `description` is given).
+
+    A `read_only` command computes an answer and changes nothing: whatever it writes anyway is
+    rolled back when it returns, and the GraphQL API offers it as a query too."""
 
     def mark(f: F) -> F:
-        setattr(f, _MARK, _CommandOptions(name, description))
+        setattr(f, _MARK, _CommandOptions(name, description, read_only))
         return f
 
     return mark(fn) if fn is not None else mark
@@ -74,6 +85,7 @@ class CommandSpec:
     behaviour: str  # the reference of the behaviour that provides it
     class_qid: str  # the class whose construction kit binds the behaviour
     method: str  # the Python method's name
+    read_only: bool = False  # changes nothing: its writes are rolled back; a query too
 
     def bind(self, arguments: Mapping[str, Any], errors: ErrorCollector) -> dict[str, Any]:
         """The arguments checked and converted; each problem is added to `errors`."""
@@ -170,6 +182,7 @@ def describe(
         behaviour=behaviour,
         class_qid=class_qid,
         method=method,
+        read_only=options.read_only,
     )
 
 

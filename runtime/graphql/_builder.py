@@ -196,7 +196,7 @@ class SchemaBuilder:
         for assoc in self.model.associations.values():
             if assoc.qid in self.storage.link_tables:
                 self._link_mutations(self.model.classes[assoc.source], assoc.name, mutation)
-        self._command_mutations(mutation)
+        self._command_mutations(mutation, query)
         _add(query, "meshkitInfo", self._info_field())
         _add(query, "viewer", self._viewer_field())
         if self.node is not None and "node" not in query:
@@ -227,9 +227,12 @@ class SchemaBuilder:
         except TypeError as exc:  # graphql-core's words for duplicate type names
             raise SchemaBuildError(str(exc)) from None
 
-    def _command_mutations(self, mutation: dict[str, GraphQLField]) -> None:
+    def _command_mutations(
+        self, mutation: dict[str, GraphQLField], query: dict[str, GraphQLField]
+    ) -> None:
         """A mutation per behaviour command, on the class whose construction kit binds it
-        (`energyCommunityAllocate`); it also runs on entities of subclasses."""
+        (`energyCommunityAllocate`); it also runs on entities of subclasses. A read-only command
+        is a query field of the same name too (it changes nothing, so clients may cache it)."""
         if self.behaviours is None:
             return
         taken = {self.names[qid] for qid in self.model.classes}
@@ -241,11 +244,10 @@ class SchemaBuilder:
             for command, spec in sorted(self.behaviours.commands(cls.qid).items()):
                 if spec.class_qid != cls.qid:
                     continue  # inherited: exposed on the class that binds it
-                _add(
-                    mutation,
-                    _commands.mutation_name(name, command),
-                    _commands.command_field(cls.qid, spec, types, name),
-                )
+                field = _commands.command_field(cls.qid, spec, types, name)
+                _add(mutation, _commands.mutation_name(name, command), field)
+                if spec.read_only:
+                    _add(query, _commands.mutation_name(name, command), field)
 
     def _root_fields(self, cls: ClassDef, query: dict[str, GraphQLField]) -> None:
         name = self.names[cls.qid]

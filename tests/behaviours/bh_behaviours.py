@@ -164,6 +164,14 @@ class LocalRules(Behaviour):
         )
         return int(updated["version"])
 
+    @command(read_only=True)
+    def try_reset(self, ctx: CommandContext, score: int = 0) -> int:
+        """What reset would make of the version; writes it to find out, which is undone."""
+        updated = ctx.uow.update(
+            "LocalCommunity", ctx.entity_id, {"score": score}, ctx.entity["version"]
+        )
+        return int(updated["version"])
+
 
 NOT_A_BEHAVIOUR = 42
 

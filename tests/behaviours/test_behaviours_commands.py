@@ -81,9 +81,29 @@ def test_subclasses_have_their_parents_commands_and_their_own(repo: Repository) 
         uow.call("Community", plain["id"], "reset")
 
 
+def test_a_read_only_command_answers_and_changes_nothing(repo: Repository) -> None:
+    with repo.unit_of_work(tenant="t1", actor="alice") as uow:
+        local = uow.create("LocalCommunity", {"name": "Au", "code": "AU1", "score": 3})
+    with repo.unit_of_work(tenant="t1", actor="bob") as uow:
+        assert uow.call("LocalCommunity", local["id"], "try_reset", score=1) == 2
+        assert uow.get("LocalCommunity", local["id"])["score"] == 3  # undone at once
+        # A real write in the same unit of work after it stands.
+        assert uow.call("LocalCommunity", local["id"], "reset", score=5) == 2
+    with repo.unit_of_work(tenant="t1", actor="carol") as uow:
+        after = uow.get("LocalCommunity", local["id"])
+        assert (after["score"], after["version"]) == (5, 2)
+        history = repo.audit.history(uow.connection, "t1", local["id"])
+        assert [entry.actor for entry in history] == ["alice", "bob"]  # no trace of try_reset
+        # A refused read-only command leaves the unit of work usable.
+        with pytest.raises(ValidationError):
+            uow.call("LocalCommunity", local["id"], "try_reset", score=11)
+        assert uow.get("LocalCommunity", local["id"])["score"] == 5
+
+
 def test_commands_describe_themselves_for_an_api(repo: Repository) -> None:
     commands = repo.behaviours.commands("LocalCommunity")
-    assert sorted(commands) == ["allocate", "close", "reset"]
+    assert sorted(commands) == ["allocate", "close", "reset", "try_reset"]
+    assert [n for n, c in sorted(commands.items()) if c.read_only] == ["try_reset"]
     allocate = commands["allocate"]
     assert (
         allocate.description == "Share `total` evenly among the community's meters for one month."

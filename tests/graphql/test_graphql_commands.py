@@ -64,6 +64,18 @@ def test_a_command_runs_and_its_result_is_typed(ec: Client) -> None:
     assert report["members"] == []
 
 
+def test_a_read_only_command_is_a_query_too(ec: Client) -> None:
+    sdl = ec.schema.as_str()
+    query_type = sdl.split("type Query {", 1)[1].split("\n}", 1)[0]
+    assert "  energyCommunityKpis(" in query_type  # @command(read_only=True)
+    assert "energyCommunityAllocate(" not in query_type  # writes: a mutation only
+    community_id = community(ec)
+    as_query = KPIS.replace("mutation", "query", 1)
+    report = ec.data(as_query, id=community_id, period="2026-03-01", basis="OPERATOR")
+    assert report["energyCommunityKpis"]["community"] == "RC100130"
+    assert report["energyCommunityKpis"]["lastDay"] == "2026-03-31"
+
+
 def test_bad_arguments_come_back_as_structured_errors(ec: Client) -> None:
     community_id = community(ec)
     errors = ec.errors(KPIS, id=community_id, period="2026-02-30")
@@ -93,3 +105,8 @@ def test_the_policy_decides_who_may_run_a_command(api: Served) -> None:
     assert member["extensions"]["code"] in ("FORBIDDEN", "NOT_FOUND")
     anonymous = api.run(None, query, id=community_id)["errors"][0]
     assert anonymous["extensions"]["code"] == "UNAUTHENTICATED"
+    # The query form of a read-only command is checked the same way.
+    as_query = query.replace("mutation", "query", 1)
+    assert api.data("ada", as_query, id=community_id)["energyCommunityKpis"]["community"]
+    staff = api.run("sam", as_query, id=community_id)["errors"][0]
+    assert staff["extensions"]["code"] == "FORBIDDEN"

@@ -88,7 +88,7 @@ class KpiReport:
 class CommunityKpis(Behaviour):
     """Key figures of a community (bound to EnergyCommunity)."""
 
-    @command
+    @command(read_only=True)
     def kpis(
         self,
         ctx: CommandContext,
