@@ -25,6 +25,7 @@ from meshkit.apps.cli.ck import load
 from meshkit.apps.cli.paths import builtin_library
 from meshkit.ck import MANIFEST_NAME, CompiledModel
 from meshkit.runtime import default_sqlite_url
+from meshkit.runtime.backup import BackupError, backup, describe, restore
 from meshkit.runtime.migrations import (
     DatabasePlan,
     MigrationError,
@@ -39,7 +40,8 @@ from meshkit.runtime.migrations.environment import DEFAULT_SCRIPT_LOCATION
 from meshkit.runtime.migrations.planner import add_platform_tables
 
 app = typer.Typer(
-    help="Migrate the database to the model: plan, revision, upgrade, downgrade, status.",
+    help="Migrate the database to the model (plan, revision, upgrade, downgrade, status); "
+    "back it up and restore it.",
     no_args_is_help=True,
 )
 out = Console()
@@ -101,6 +103,8 @@ def _errors() -> Iterator[None]:
         text = str(getattr(exc, "orig", None) or exc).strip()
         _fail(f"database error: {text.splitlines()[0] if text else type(exc).__name__}")
     except OSError as exc:
+        _fail(str(exc))
+    except BackupError as exc:
         _fail(str(exc))
 
 
@@ -257,3 +261,46 @@ def downgrade_command(
         f"[green]downgraded[/green] to revision {result.current or 'base (empty)'}",
         highlight=False,
     )
+
+
+@app.command("backup")
+def backup_command(
+    file: Annotated[Path, typer.Argument(help="The backup file to write.")],
+    database_url: DatabaseOpt = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace FILE if it exists.")
+    ] = False,
+) -> None:
+    """Write a consistent backup of the whole database to FILE.
+
+    SQLite: a database file made with SQLite's online backup (safe while the server runs),
+    checked for integrity. PostgreSQL: a pg_dump custom-format archive (pg_dump on PATH)."""
+    url = database_url or os.environ.get(URL_ENV) or default_sqlite_url()
+    with _errors():
+        info = backup(url, file, overwrite=overwrite)
+    out.print(f"[green]backed up[/green] {escape(info.summary())}", highlight=False)
+
+
+@app.command("restore")
+def restore_command(
+    file: Annotated[Path, typer.Argument(help="A file written by `meshkit db backup`.")],
+    database_url: DatabaseOpt = None,
+    replace: Annotated[
+        bool,
+        typer.Option("--replace", help="Replace a database that holds a meshkit model already."),
+    ] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Only say what FILE holds; restore nothing.")
+    ] = False,
+) -> None:
+    """Put a backup written by `meshkit db backup` back (stop the server first).
+
+    All of it or nothing (PostgreSQL: one transaction). Afterwards `meshkit db status` tells
+    whether the code's model matches what was restored."""
+    url = database_url or os.environ.get(URL_ENV) or default_sqlite_url()
+    with _errors():
+        if check:
+            out.print(escape(describe(file).summary()), highlight=False)
+            return
+        info = restore(url, file, replace=replace)
+    out.print(f"[green]restored[/green] {escape(info.summary())}", highlight=False)
