@@ -173,8 +173,7 @@ class _Compiler:
         return ModelInfo(
             name=model.name,
             version=str(model.version),
-            description=data.get("description"),
-            label=_label(data.get("label")),
+            **_texts(data),
             dependencies=model.dependencies,
             resolved={d: str(self.state.models[d].version) for d in model.dependencies},
             behaviours=data.get("behaviours"),
@@ -345,8 +344,7 @@ class _Compiler:
                 values[name] = EnumValue(
                     name=name,
                     key=raw["key"],
-                    label=_label(raw.get("label")),
-                    description=raw.get("description"),
+                    **_texts(raw),
                     model=element.model,
                     location=element.location(("values", name)),
                 )
@@ -354,8 +352,7 @@ class _Compiler:
                 qid=element.qid,
                 name=element.name,
                 model=element.model,
-                description=data.get("description"),
-                label=_label(data.get("label")),
+                **_texts(data),
                 flags=bool(data.get("flags", False)),
                 extensible=bool(data.get("extensible", False)),
                 values=values,
@@ -395,8 +392,7 @@ class _Compiler:
                 value = EnumValue(
                     name=name,
                     key=raw["key"],
-                    label=_label(raw.get("label")),
-                    description=raw.get("description"),
+                    **_texts(raw),
                     model=element.model,
                     location=element.location(("values", name)),
                 )
@@ -450,8 +446,7 @@ class _Compiler:
                 model=element.model,
                 extends=parent,
                 ancestors=ancestors,
-                description=element.data.get("description"),
-                label=_label(element.data.get("label")),
+                **_texts(element.data),
                 attributes=attributes,
                 metadata=element.data.get("metadata", {}),
                 location=element.location(),
@@ -607,8 +602,7 @@ class _Compiler:
             default=data.get("default"),
             constraints=constraints,
             unit=data.get("unit"),
-            description=data.get("description"),
-            label=_label(data.get("label")),
+            **_texts(data),
             metadata=data.get("metadata", {}),
             computed=bool(data.get("computed", False)),
             sensitive=bool(data.get("sensitive", False)),
@@ -845,8 +839,7 @@ class _Compiler:
                 qid=qid,
                 name=element.name,
                 model=element.model,
-                description=data.get("description"),
-                label=_label(data.get("label")),
+                **_texts(data),
                 abstract=bool(data.get("abstract", False)),
                 final=bool(data.get("final", False)),
                 extends=self.parent.get(qid),
@@ -1121,8 +1114,7 @@ class _Compiler:
                         kind=kind,
                         on_delete=on_delete,
                         attributes=links,
-                        description=raw.get("description"),
-                        label=_label(raw.get("label")),
+                        **_texts(raw),
                         location=element.location(sub),
                     )
                 )
@@ -1345,8 +1337,7 @@ class _Compiler:
                 value_type=raw.get("value_type", "decimal"),
                 codes=tuple(codes),
                 qualities=tuple(qualities),
-                description=raw.get("description"),
-                label=_label(raw.get("label")),
+                **_texts(raw),
                 declared_in=qid,
                 location=element.location(sub),
             )
@@ -1418,11 +1409,17 @@ class _Compiler:
 
 
 def _label(raw: Any) -> dict[str, str]:
+    """A label or description as written: one text (English) or a text per language code."""
     if raw is None:
         return {}
     if isinstance(raw, str):
         return {"en": raw}
     return dict(raw)
+
+
+def _texts(data: Mapping[str, Any]) -> dict[str, Any]:
+    """An element's texts for people (`label`, `description`), each per language code."""
+    return {"label": _label(data.get("label")), "descriptions": _label(data.get("description"))}
 
 
 def _a(word: str) -> str:

@@ -289,7 +289,9 @@ class _Differ:
     ) -> None:
         """Report description, label (and metadata) changes: patch."""
         for aspect in aspects:
-            before, after = getattr(old, aspect), getattr(new, aspect)
+            # a description in any language is the description: one change, with every language
+            held = "descriptions" if aspect == "description" else aspect
+            before, after = getattr(old, held), getattr(new, held)
             if _plain(before) != _plain(after):
                 self.changed(
                     Bump.PATCH, kind, owner, member, aspect, before, after, _A_PATCH, item=item

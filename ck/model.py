@@ -14,7 +14,16 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 V = TypeVar("V")
 
@@ -69,6 +78,49 @@ class Location(_Frozen):
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}"
+
+
+class _Documented(_Frozen):
+    """An element with texts for people: a label and a description, per two-letter language.
+
+    `description` is the English text (`en`), the one the GraphQL schema and generated docs
+    show; `descriptions` holds every language given. Pass either: the other is derived (a
+    snapshot written before descriptions per language holds `description` only).
+    """
+
+    description: str | None = None
+    descriptions: FrozenMap[str] = Field(default_factory=_empty)
+    label: FrozenMap[str] = Field(default_factory=_empty)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_description(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        english, texts = data.get("description"), data.get("descriptions")
+        if texts is None and isinstance(english, str):
+            return {**data, "descriptions": {"en": english}}
+        if "description" not in data and isinstance(texts, Mapping):
+            return {**data, "description": texts.get("en")}
+        return data
+
+    @model_serializer(mode="wrap")
+    def _omit_english_only(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # English only is written as before there were descriptions per language, so the
+        # snapshots and fingerprints of such models (and databases applied with them) stay valid
+        data = handler(self)
+        english = {"en": self.description} if self.description is not None else {}
+        if isinstance(data, dict) and dict(self.descriptions) == english:
+            data.pop("descriptions", None)
+        return data
+
+    def label_in(self, language: str) -> str | None:
+        """The label in `language`, else the English one, else None."""
+        return self.label.get(language) or self.label.get("en")
+
+    def description_in(self, language: str) -> str | None:
+        """The description in `language`, else the English one, else None."""
+        return self.descriptions.get(language) or self.description
 
 
 class TypeKind(StrEnum):
@@ -130,7 +182,7 @@ class Constraints(_Frozen):
         return all(v is None for v in self.model_dump().values())
 
 
-class Attribute(_Frozen):
+class Attribute(_Documented):
     name: str
     type: TypeRef
     required: bool = False
@@ -138,8 +190,6 @@ class Attribute(_Frozen):
     default: FrozenValue = None  # lists as tuples, mappings read-only
     constraints: Constraints = Constraints()
     unit: str | None = None
-    description: str | None = None
-    label: FrozenMap[str] = Field(default_factory=_empty)
     metadata: FrozenMap[Any] = Field(default_factory=_empty)
     computed: bool = False
     sensitive: bool = False
@@ -148,21 +198,17 @@ class Attribute(_Frozen):
     location: Location
 
 
-class EnumValue(_Frozen):
+class EnumValue(_Documented):
     name: str
     key: int
-    label: FrozenMap[str] = Field(default_factory=_empty)
-    description: str | None = None
     model: str  # the model that declared the value (extensions come from other models)
     location: Location
 
 
-class EnumDef(_Frozen):
+class EnumDef(_Documented):
     qid: str
     name: str
     model: str
-    description: str | None = None
-    label: FrozenMap[str] = Field(default_factory=_empty)
     flags: bool = False
     extensible: bool = False
     values: FrozenMap[EnumValue]
@@ -175,14 +221,12 @@ class EnumDef(_Frozen):
         raise KeyError(key)
 
 
-class RecordDef(_Frozen):
+class RecordDef(_Documented):
     qid: str
     name: str
     model: str
     extends: str | None = None
     ancestors: tuple[str, ...] = ()
-    description: str | None = None
-    label: FrozenMap[str] = Field(default_factory=_empty)
     attributes: FrozenMap[Attribute]
     metadata: FrozenMap[Any] = Field(default_factory=_empty)
     location: Location
@@ -218,7 +262,7 @@ class OnDelete(StrEnum):
     CASCADE = "cascade"  # compositions: deleting the owner deletes the parts
 
 
-class AssociationDef(_Frozen):
+class AssociationDef(_Documented):
     """A named role between two classes, navigable from both ends."""
 
     qid: str  # model/Source.role
@@ -232,8 +276,6 @@ class AssociationDef(_Frozen):
     kind: AssociationKind
     on_delete: OnDelete
     attributes: FrozenMap[Attribute] = Field(default_factory=_empty)
-    description: str | None = None
-    label: FrozenMap[str] = Field(default_factory=_empty)
     location: Location
 
 
@@ -270,7 +312,7 @@ class SeriesCode(_Frozen):
     label: FrozenMap[str] = Field(default_factory=_empty)
 
 
-class SeriesDef(_Frozen):
+class SeriesDef(_Documented):
     name: str
     unit: str
     interval: str  # ISO 8601 duration, e.g. PT15M
@@ -278,8 +320,6 @@ class SeriesDef(_Frozen):
     value_type: str = "decimal"
     codes: tuple[SeriesCode, ...] = ()
     qualities: tuple[str, ...] = ()
-    description: str | None = None
-    label: FrozenMap[str] = Field(default_factory=_empty)
     declared_in: str
     location: Location
 
@@ -293,12 +333,10 @@ class BehaviourRef(_Frozen):
     location: Location
 
 
-class ClassDef(_Frozen):
+class ClassDef(_Documented):
     qid: str
     name: str
     model: str
-    description: str | None = None
-    label: FrozenMap[str] = Field(default_factory=_empty)
     abstract: bool = False
     final: bool = False
     extends: str | None = None
@@ -320,11 +358,9 @@ class ClassDef(_Frozen):
         return qid == self.qid or qid in self.ancestors
 
 
-class ModelInfo(_Frozen):
+class ModelInfo(_Documented):
     name: str
     version: str
-    description: str | None = None
-    label: FrozenMap[str] = Field(default_factory=_empty)
     dependencies: FrozenMap[str] = MappingProxyType({})  # name -> range as declared
     resolved: FrozenMap[str] = MappingProxyType({})  # name -> version chosen
     behaviours: str | None = None

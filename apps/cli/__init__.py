@@ -14,6 +14,7 @@ from meshkit.apps.cli import eda as eda_commands
 from meshkit.apps.cli import energy as energy_commands
 from meshkit.apps.cli import graphql as graphql_commands
 from meshkit.apps.cli import importer as importer_commands
+from meshkit.apps.cli import notify as notify_commands
 from meshkit.apps.cli import serve as serve_commands
 
 app = typer.Typer(
@@ -33,6 +34,7 @@ app.add_typer(eda_commands.app, name="eda")
 app.add_typer(energy_commands.app, name="energy")
 app.add_typer(importer_commands.import_app, name="import")
 app.add_typer(importer_commands.export_app, name="export")
+app.add_typer(notify_commands.app, name="notify")
 app.add_typer(graphql_commands.app, name="graphql")
 app.command("serve")(serve_commands.serve)
 

@@ -30,6 +30,7 @@ _NAME_HINTS = {
         "a reference is a type name (Participant) or model/Name (system/Entity)"
     ),
     "^[A-Za-z][A-Za-z0-9_]*$": "enum value names are letters, digits and underscores",
+    "^[a-z]{2}$": "labels and descriptions are keyed by two-letter language codes, e.g. en, de",
 }
 
 

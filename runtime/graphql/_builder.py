@@ -69,6 +69,7 @@ from meshkit.runtime.graphql import (
 )
 from meshkit.runtime.graphql._batches import Row
 from meshkit.runtime.graphql._context import Info
+from meshkit.runtime.graphql._model_text import model_text_field
 from meshkit.runtime.graphql._names import (
     SchemaBuildError,
     TypeNames,
@@ -198,6 +199,7 @@ class SchemaBuilder:
                 self._link_mutations(self.model.classes[assoc.source], assoc.name, mutation)
         self._command_mutations(mutation, query)
         _add(query, "meshkitInfo", self._info_field())
+        _add(query, "modelText", model_text_field(self.model, self.names, HIDDEN))
         _add(query, "viewer", self._viewer_field())
         if self.node is not None and "node" not in query:
             query["node"] = GraphQLField(
