@@ -1,10 +1,12 @@
-"""`meshkit auth user add|list|passwd|disable`: the local accounts of the embedded default.
+"""`meshkit auth user add|list|passwd|disable|signout`: the local accounts of the embedded
+default.
 
     meshkit auth user add anna --tenant demo --role member --participant 0003 --community RC105970
     printf '%s\\n' "$PASSWORD" | meshkit auth user add ops -t demo -r admin --password-stdin
     meshkit auth user list --tenant demo
     meshkit auth user passwd anna --tenant demo          # asks twice, or --password-stdin
     meshkit auth user disable anna --tenant demo         # --enable undoes it
+    meshkit auth user signout anna --tenant demo         # end every session ("everywhere")
 
 Accounts live in `auth_account` (see docs/security.md, "Local accounts"); `meshkit serve` with
 MESHKIT_SESSION_SECRET lets them sign in at POST /auth/login. Passwords are never taken as an
@@ -35,12 +37,14 @@ from meshkit.runtime.auth import (
     PasswordRejected,
     Policy,
     PolicyError,
+    SessionStore,
     create_auth_tables,
 )
 
 app = typer.Typer(help="Sign-ins: local accounts of the embedded default.", no_args_is_help=True)
 user_app = typer.Typer(
-    help="Local accounts: add, list, set a password, disable.", no_args_is_help=True
+    help="Local accounts: add, list, set a password, disable, sign out everywhere.",
+    no_args_is_help=True,
 )
 app.add_typer(user_app, name="user")
 out = Console()
@@ -295,9 +299,24 @@ def disable(
     ] = False,
     database_url: DatabaseOpt = None,
 ) -> None:
-    """Disable an account: it can no longer sign in (sessions already issued run out)."""
+    """Disable an account: it can no longer sign in, and its sessions end at once."""
     accounts = _accounts(database_url)
     account = _account(accounts, tenant, username)
     accounts.set_disabled(tenant, account.id, not enable)
     state = "enabled" if enable else "disabled"
     out.print(f"[green]{state}[/green] {escape(account.username)}", highlight=False)
+
+
+@user_app.command("signout")
+def signout(
+    username: UsernameArg, tenant: TenantOpt = DEFAULT_TENANT, database_url: DatabaseOpt = None
+) -> None:
+    """Sign an account out everywhere: every session (browser or token) ends at once."""
+    accounts = _accounts(database_url)
+    account = _account(accounts, tenant, username)
+    ended = SessionStore(accounts.engine).end_all(tenant, account_id=account.id)
+    out.print(
+        f"[green]signed out[/green] {escape(account.username)}: "
+        f"{ended} session{'s' if ended != 1 else ''} ended",
+        highlight=False,
+    )

@@ -26,8 +26,9 @@ from sqlalchemy.exc import IntegrityError
 
 from .errors import AccountLockedError, AuthenticationError
 from .principal import AuthMethod, Principal
+from .session_store import ACCOUNT_DISABLED
 from .sessions import SessionToken, SessionTokens
-from .store import auth_account
+from .store import auth_account, auth_session
 
 _COMMON = frozenset(
     {
@@ -220,7 +221,19 @@ class LocalAccounts:
         )
 
     def set_disabled(self, tenant: str, account_id: str, disabled: bool = True) -> None:
+        """Disable (or enable) an account; disabling ends its open sessions at once."""
         self._update(tenant, account_id, disabled=disabled)
+        if disabled:
+            with self.engine.begin() as connection:
+                connection.execute(
+                    auth_session.update()
+                    .where(
+                        auth_session.c.tenant == tenant,
+                        auth_session.c.account_id == account_id,
+                        auth_session.c.ended_at.is_(None),
+                    )
+                    .values(ended_at=self._clock(), end_reason=ACCOUNT_DISABLED)
+                )
 
     def set_roles(self, tenant: str, account_id: str, roles: Iterable[str]) -> None:
         self._update(tenant, account_id, roles=sorted(set(roles)))
@@ -263,7 +276,8 @@ class LocalAccounts:
         self, tenant: str, login: str, password: str, sessions: SessionTokens
     ) -> SessionToken:
         """Authenticate and issue a session token."""
-        return sessions.issue(self.authenticate(tenant, login, password))
+        principal = self.authenticate(tenant, login, password)
+        return sessions.issue(principal, account_id=principal.subject)
 
     def _lock_time(self, failures: int) -> timedelta:
         doublings = min(failures - self.max_failures, 20)

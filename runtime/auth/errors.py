@@ -19,7 +19,9 @@ class AuthenticationError(Exception):
     Reasons: malformed-token, algorithm-not-allowed, unknown-key, bad-signature, token-expired,
     token-not-yet-valid, wrong-issuer, wrong-audience, missing-claim, jwks-unavailable,
     invalid-api-key, api-key-revoked, api-key-expired, invalid-credentials, account-locked,
-    account-disabled, unsupported-scheme.
+    account-disabled, unsupported-scheme; sessions: session-expired, session-invalid, signed-out,
+    signed-out-everywhere; OIDC sign-in: bad-state, bad-nonce, sign-in-expired,
+    code-exchange-failed, sign-in-refused, issuer-unavailable.
     """
 
     status = 401

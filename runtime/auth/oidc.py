@@ -303,6 +303,10 @@ class OidcAuthenticator:
         self.settings = settings
 
     def authenticate(self, token: str) -> Principal:
+        return self.settings.claims.principal(self.verify(token), AuthMethod.OIDC)
+
+    def verify(self, token: str) -> dict[str, Any]:
+        """The claims of a token of the issuer, verified (signature, iss, aud, exp, nbf)."""
         settings = self.settings
         header = unverified_header(token)
         algorithm = header.get("alg")
@@ -319,7 +323,7 @@ class OidcAuthenticator:
                 "algorithm-not-allowed",
                 f"key {kid!r} is for {key.algorithm}, the token says {algorithm}",
             )
-        claims = verify_jwt(
+        return verify_jwt(
             token,
             key.key,
             algorithms=[algorithm],
@@ -327,4 +331,3 @@ class OidcAuthenticator:
             audience=settings.audience,
             leeway=settings.leeway,
         )
-        return settings.claims.principal(claims, AuthMethod.OIDC)

@@ -1,7 +1,9 @@
-"""The auth tables: local accounts and API keys, as small SQLAlchemy Core tables of their own.
+"""The auth tables: local accounts, API keys and sign-in sessions, as small SQLAlchemy Core
+tables of their own.
 
 They are not model classes: credentials never travel through the GraphQL API, the audit trail or
-events. Every row carries its tenant. `meshkit db upgrade` creates them (revision fa470d7c6960);
+events. Every row carries its tenant. `meshkit db upgrade` creates them (revisions fa470d7c6960
+and, for `auth_session`, 9b3e5d1c7a42);
 `create_auth_tables(engine)` creates what is missing outside migrations (tests, and `meshkit
 serve` on a database upgraded before the migrations owned them).
 """
@@ -56,10 +58,34 @@ auth_api_key = sa.Table(
     sa.Column("last_used_at", UtcDateTime, nullable=True),
 )
 
+# One row per sign-in (password or OIDC): every server process reads it, so a session ended
+# here (sign-out, "sign out everywhere", a disabled account) is refused by all of them at once.
+auth_session = sa.Table(
+    "auth_session",
+    metadata,
+    sa.Column("tenant", sa.String(64), primary_key=True),
+    # Public (it appears in session tokens as `sid`); looked up before the tenant is known.
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("secret_hash", sa.String(64), nullable=False),  # hex SHA-256 of the cookie secret
+    sa.Column("subject", sa.String(200), nullable=False),
+    sa.Column("account_id", sa.String(36), nullable=True),  # a local account's sign-in
+    sa.Column("method", sa.String(16), nullable=False),  # password | oidc
+    sa.Column("roles", sa.JSON, nullable=False),
+    sa.Column("participant_id", sa.String(36), nullable=True),
+    sa.Column("attributes", sa.JSON, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("last_seen_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),  # the absolute end
+    sa.Column("ended_at", UtcDateTime, nullable=True),
+    sa.Column("end_reason", sa.String(32), nullable=True),
+    sa.UniqueConstraint("id", name="uq_auth_session__id"),
+    sa.Index("ix_auth_session__subject", "tenant", "subject"),
+)
+
 
 def create_auth_tables(engine: Engine) -> None:
-    """Create `auth_account` and `auth_api_key` where they do not exist yet, with the tenant
-    policy on PostgreSQL (storage/security.py); idempotent."""
+    """Create `auth_account`, `auth_api_key` and `auth_session` where they do not exist yet,
+    with the tenant policy on PostgreSQL (storage/security.py); idempotent."""
     with engine.begin() as connection:
         metadata.create_all(connection)
         secure_tables(connection, metadata.tables.values())

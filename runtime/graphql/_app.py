@@ -1,10 +1,10 @@
-"""The ASGI application: GraphQL (HTTP and graphql-transport-ws) at /graphql, /auth/login and
-/auth/logout, /health, /ready and /metrics.
+"""The ASGI application: GraphQL (HTTP and graphql-transport-ws) at /graphql, the sign-in
+routes under /auth/ (runtime/auth/routes.py), /health, /ready and /metrics.
 
 Secure by default: every request is authenticated by `meshkit.runtime.auth` (bearer JWT of the
-OIDC issuer, session token of a local-account login, or API key) and every resolver goes
-through the policy. `dev=True` (`meshkit serve --dev`) instead trusts X-Meshkit-* headers — for
-local experiments only, and logged as insecure.
+OIDC issuer, session token of a local-account login, API key, or the session cookie of a
+browser, CSRF-checked) and every resolver goes through the policy. `dev=True` (`meshkit serve
+--dev`) instead trusts X-Meshkit-* headers — for local experiments only, and logged as insecure.
 
 The served schema follows the model applied to the database: at most every
 `schema_check_interval` seconds a request compares the applied model's fingerprint (one small
@@ -21,8 +21,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import anyio.to_thread
@@ -43,7 +42,6 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from meshkit.ck.model import CompiledModel
 from meshkit.runtime import Repository
 from meshkit.runtime.auth import (
-    AccountLockedError,
     AuthenticationError,
     Authenticator,
     AuthMethod,
@@ -52,13 +50,16 @@ from meshkit.runtime.auth import (
     Principal,
     SessionTokens,
 )
+from meshkit.runtime.auth.oidc_login import OidcSignIn
+from meshkit.runtime.auth.routes import AuthRoutes
 from meshkit.runtime.auth.starlette import (
     EXCEPTION_HANDLERS,
     SCOPE_KEY,
     AuthMiddleware,
+    CookiePolicy,
     principal_of,
-    unauthorized,
 )
+from meshkit.runtime.behaviours import BehaviourRegistry
 from meshkit.runtime.graphql._content import content_route
 from meshkit.runtime.graphql._context import RequestContext
 from meshkit.runtime.graphql._limits import Limits
@@ -70,6 +71,8 @@ from meshkit.runtime.migrations.versions import VERSION_TABLE, model_versions
 
 log = logging.getLogger("meshkit.graphql")
 PolicySource = Policy | Callable[[CompiledModel], Policy]
+#: The behaviour registry a server runs a model with (None: the model's own).
+BehavioursSource = Callable[[CompiledModel], BehaviourRegistry | None]
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,8 @@ class ApiSettings:
     max_cost: int = 3_000_000
     schema_check_interval: float = 5.0  # seconds between checks of the applied model
     login_tenant: str | None = None  # the tenant of /auth/login when the body names none
+    # Browser sessions by cookie (when the session tokens have a store): Secure, SameSite.
+    cookies: CookiePolicy = field(default_factory=CookiePolicy)
     max_subscriptions_per_connection: int = 20
     # Server processes: move what is built at start (model, schema, policy: ~200,000 objects)
     # out of the garbage collector's reach (gc.freeze), so that a full collection takes no
@@ -116,8 +121,10 @@ class LiveSchema:
         policy: PolicySource | None,
         settings: ApiSettings,
         metrics: Metrics,
+        behaviours: BehavioursSource | None = None,
     ) -> None:
         self.current = live
+        self._behaviours = behaviours
         self._policy = policy
         self._settings = settings
         self._metrics = metrics
@@ -168,7 +175,9 @@ class LiveSchema:
                 sa.select(table.c.snapshot).where(table.c.is_root)
             ).scalar_one()
         model = load_snapshot(snapshot)
-        return build_live(model, Repository(engine, model), self._policy, self._settings)
+        behaviours = self._behaviours(model) if self._behaviours is not None else None
+        repository = Repository(engine, model, behaviours=behaviours)
+        return build_live(model, repository, self._policy, self._settings)
 
 
 def build_live(
@@ -191,9 +200,9 @@ def build_live(
 class SessionAuthenticator(Authenticator):
     """`Authenticator` that also refuses session tokens signed out at /auth/logout.
 
-    The list of signed-out token ids lives in this process (until each token expires): with
-    several server processes, a signed-out token stays valid on the others until it expires
-    (15 minutes by default)."""
+    For session tokens without a store only (tests, embedding): the list of signed-out token
+    ids lives in this process (until each token expires). With a store (`meshkit serve`), the
+    session's row in `auth_session` is ended instead, which every process reads."""
 
     def __init__(self, inner: Authenticator) -> None:
         super().__init__(oidc=inner.oidc, api_keys=inner.api_keys, sessions=inner.sessions)
@@ -292,7 +301,8 @@ class ModelGraphQL(GraphQL[RequestContext, None]):
 
     async def on_ws_connect(self, context: RequestContext) -> dict[str, object] | None:
         """graphql-transport-ws: browsers cannot set headers on a websocket, so the
-        connection_init payload may carry `Authorization: Bearer ...` or `X-API-Key`."""
+        connection_init payload may carry `Authorization: Bearer ...` or `X-API-Key`; a
+        browser signed in by cookie is already known (the middleware checked its origin)."""
         params = context.connection_params if isinstance(context.connection_params, dict) else {}
         headers = {
             k: v
@@ -338,13 +348,19 @@ def create_app(
     authenticator: Authenticator | None = None,
     accounts: LocalAccounts | None = None,
     sessions: SessionTokens | None = None,
+    oidc_signin: OidcSignIn | None = None,
     settings: ApiSettings | None = None,
+    behaviours: BehavioursSource | None = None,
 ) -> Starlette:
     """The API of `model` stored in `repository`.
 
     `policy` (a Policy, or a function compiling one for a model — needed to follow upgrades)
     is required unless `settings.dev`; `authenticator` says who a request is from;
-    `accounts` + `sessions` enable POST /auth/login (and /auth/logout).
+    `accounts` + `sessions` enable POST /auth/login (and /auth/logout). Sessions with a store
+    (`SessionTokens(..., store=SessionStore(engine))`) also enable browser sessions by cookie
+    and shared sign-out, and then `oidc_signin` the OIDC sign-in of the apps. `behaviours`
+    gives the behaviour registry for a model (None: the model's own) — the one `repository`
+    was made with, so the commands it adds survive a schema reload after an upgrade.
     """
     settings = settings or ApiSettings()
     if (model.root, model.version) != (repository.model.root, repository.model.version):
@@ -362,6 +378,20 @@ def create_app(
                 oidc=authenticator.oidc, api_keys=authenticator.api_keys, sessions=sessions
             )
     signing_out = SessionAuthenticator(authenticator) if authenticator is not None else None
+    # A cookie WebSocket may come from the origins allowed to call the API from a browser.
+    cookies = replace(
+        settings.cookies,
+        trusted_origins=(*settings.cookies.trusted_origins, *settings.cors_origins),
+    )
+    auth = AuthRoutes(
+        accounts=accounts,
+        sessions=sessions,
+        cookies=cookies,
+        oidc=oidc_signin,
+        login_tenant=settings.login_tenant,
+        dev=settings.dev,
+        revoke=signing_out.revoke if signing_out is not None else None,
+    )
     if settings.dev:
         log.warning(
             "INSECURE dev mode: the X-Meshkit-Tenant/-Actor/-Roles headers say who a request "
@@ -371,7 +401,9 @@ def create_app(
         log.warning("no authenticator configured: every request is anonymous and refused")
     metrics = Metrics()
     count_statements(repository.engine)
-    live = LiveSchema(build_live(model, repository, policy, settings), policy, settings, metrics)
+    live = LiveSchema(
+        build_live(model, repository, policy, settings), policy, settings, metrics, behaviours
+    )
     view = ModelGraphQL(live, signing_out, settings)
     if settings.freeze_gc:
         gc.freeze()
@@ -398,51 +430,6 @@ def create_app(
             metrics.exposition(), media_type="text/plain; version=0.0.4; charset=utf-8"
         )
 
-    async def login(request: Request) -> Response:
-        if accounts is None or sessions is None:
-            return JSONResponse(
-                {"error": "not-found", "message": "local accounts are not enabled"}, 404
-            )
-        try:
-            body = await request.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            return _bad_request('send JSON: {"username": ..., "password": ...}')
-        username, password = body.get("username"), body.get("password")
-        tenant = body.get("tenant") or settings.login_tenant
-        if not isinstance(username, str) or not isinstance(password, str):
-            return _bad_request("username and password are required strings")
-        if not isinstance(tenant, str) or not tenant:
-            return _bad_request("name the tenant: this server has no default login tenant")
-        try:
-            session = await anyio.to_thread.run_sync(
-                accounts.login, tenant, username, password, sessions
-            )
-        except AccountLockedError as exc:
-            return JSONResponse(
-                exc.as_dict(), 429, headers={"Retry-After": str(max(exc.retry_after, 1))}
-            )
-        except AuthenticationError as exc:
-            return unauthorized(exc)
-        return JSONResponse(
-            {
-                "token": session.token,
-                "token_type": "Bearer",
-                "expires_at": session.expires_at.astimezone(UTC).isoformat(),
-            }
-        )
-
-    async def logout(request: Request) -> Response:
-        principal = principal_of(request)
-        authorization = request.headers.get("authorization", "")
-        scheme, _, token = authorization.partition(" ")
-        if principal.method is not AuthMethod.SESSION or scheme.lower() != "bearer":
-            return _bad_request("sign out with the session token of a login as Bearer token")
-        if signing_out is not None:
-            signing_out.revoke(token.strip())
-        return Response(status_code=204)
-
     middleware = [Middleware(ObserveMiddleware, metrics=metrics)]
     if settings.cors_origins:
         middleware.append(
@@ -450,7 +437,13 @@ def create_app(
                 CORSMiddleware,
                 allow_origins=list(settings.cors_origins),
                 allow_methods=["GET", "POST", "OPTIONS"],
-                allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-Id"],
+                allow_headers=[
+                    "Authorization",
+                    "Content-Type",
+                    "X-API-Key",
+                    "X-CSRF-Token",
+                    "X-Request-Id",
+                ],
                 expose_headers=["X-Request-Id"],
                 max_age=600,
             )
@@ -458,13 +451,12 @@ def create_app(
     if settings.dev:
         middleware.append(Middleware(DevIdentityMiddleware))
     elif signing_out is not None:
-        middleware.append(Middleware(AuthMiddleware, authenticator=signing_out))
+        middleware.append(Middleware(AuthMiddleware, authenticator=signing_out, cookies=cookies))
     app = Starlette(
         routes=[
             Route("/graphql", view, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", view),
-            Route("/auth/login", login, methods=["POST"]),
-            Route("/auth/logout", logout, methods=["POST"]),
+            *auth.routes(),  # /auth/login, /auth/logout, /auth/session, /auth/oidc/...
             content_route(),  # GET /content/{id}: file downloads, see _content.py
             Route("/health", health),
             Route("/ready", ready),
