@@ -13,8 +13,10 @@ query — community -> 100 participants a page -> participations -> metering poi
 pages in turn, at concurrency 1 and 16, driven by one asyncio/httpx load generator, the two
 servers taking turns (6 per concurrency) so that both see the same machine load. The answers are
 checked to be the same participants, metering points and factors before anything is timed.
-Prints requests/s, p50/p99 latency, SQL statements per request, the ratio, the machine and the
-load average; the schema is dropped afterwards. See docs/graphql.md, "Performance".
+Prints requests/s, p50/p99 latency, SQL statements per request, the CPU time each server process
+spent per request (the figure that holds when other work loads the machine; PostgreSQL's own
+time not included), the ratio, the machine and the load average; the schema is dropped
+afterwards. See docs/graphql.md, "Performance".
 
 Goal: meshkit at least as fast as PostGraphile.
 """
@@ -248,6 +250,7 @@ class Api:
     variables: Callable[[str | None], dict[str, Any]]
     community: Callable[[dict[str, Any]], dict[str, Any]]
     statements: Callable[[], float]
+    pid: int = 0  # the server process, for its CPU time
 
     def body(self, after: str | None) -> bytes:
         return json.dumps({"query": self.query, "variables": self.variables(after)}).encode()
@@ -293,6 +296,7 @@ class Figures:
     seconds: float
     latencies_ms: list[float]
     statements: float
+    cpu_seconds: float = 0.0  # of the server process
 
     def __add__(self, other: Figures) -> Figures:
         requests = self.requests + other.requests
@@ -302,6 +306,7 @@ class Figures:
             self.latencies_ms + other.latencies_ms,
             (self.statements * self.requests + other.statements * other.requests)
             / max(1, requests),
+            self.cpu_seconds + other.cpu_seconds,
         )
 
     @property
@@ -316,6 +321,7 @@ class Figures:
         return (
             f"{self.rps:8.1f} req/s   p50 {statistics.median(self.latencies_ms):7.1f} ms   "
             f"p99 {self.percentile(0.99):7.1f} ms   {self.statements:4.1f} SQL/request   "
+            f"{self.cpu_seconds * 1000 / max(1, self.requests):5.2f} ms CPU/request   "
             f"({self.requests} requests)"
         )
 
@@ -331,6 +337,7 @@ async def load(
         for body in bodies if warm else ():  # warm up: plans, caches, connections
             (await client.post(api.url, content=body)).raise_for_status()
         before = api.statements()
+        cpu = process_cpu(api.pid)
         stop = time.perf_counter() + seconds
         start = time.perf_counter()
 
@@ -347,7 +354,18 @@ async def load(
         await asyncio.gather(*(worker(n) for n in range(concurrency)))
         elapsed = time.perf_counter() - start
         after = api.statements()
-    return Figures(len(latencies), elapsed, latencies, (after - before) / max(1, len(latencies)))
+        cpu = process_cpu(api.pid) - cpu
+    n = len(latencies)
+    return Figures(n, elapsed, latencies, (after - before) / max(1, n), cpu)
+
+
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def meshkit_statements(base: str) -> Callable[[], float]:
@@ -439,7 +457,7 @@ def main() -> None:
             HERE,
             f"{pgl_base}/bench-stats",
         )
-        with meshkit_server, pgl_server:
+        with meshkit_server as meshkit_process, pgl_server as pgl_process:
             meshkit = Api(
                 "meshkit",
                 f"{meshkit_base}/graphql",
@@ -448,6 +466,7 @@ def main() -> None:
                 lambda after: {"id": community, "after": after},
                 lambda data: data["energyCommunity"],
                 meshkit_statements(meshkit_base),
+                meshkit_process.pid,
             )
             pgl = Api(
                 "PostGraphile",
@@ -457,6 +476,7 @@ def main() -> None:
                 lambda after: {"tenant": TENANT, "id": community, "after": after},
                 lambda data: data["energyCommunityEnergyCommunityByTenantAndRowId"],
                 postgraphile_statements(pgl_base),
+                pgl_process.pid,
             )
             bodies: dict[str, list[bytes]] = {}
             answers = {}
@@ -493,9 +513,13 @@ def main() -> None:
                         results[api.label] = figures if known is None else known + figures
                 for api in (meshkit, pgl):
                     print(f"  c={concurrency:<3} {api.label:<13}{results[api.label].line()}")
-                ratio = results["meshkit"].rps / results["PostGraphile"].rps
+                ours, ref = results["meshkit"], results["PostGraphile"]
+                cpu_ratio = (ours.cpu_seconds / max(1, ours.requests)) / max(
+                    1e-9, ref.cpu_seconds / max(1, ref.requests)
+                )
                 print(
-                    f"  c={concurrency:<3} meshkit / PostGraphile: {ratio:.2f}x the requests/s; "
+                    f"  c={concurrency:<3} meshkit / PostGraphile: {ours.rps / ref.rps:.2f}x "
+                    f"the requests/s, {cpu_ratio:.2f}x the server CPU per request; "
                     f"load average now {os.getloadavg()[0]:.2f}"
                 )
     print(machine().split("; ")[-1] + " at the end")

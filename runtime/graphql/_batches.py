@@ -9,19 +9,34 @@ level (plus one per `totalCount` level), whether it returns one row or thousands
 
 Unlike a DataLoader this needs no event loop and no look-ahead: only fields the client actually
 selected (after fragments, aliases and @skip/@include) ever trigger a read.
+
+A read selects only the columns its entities' selected fields need: each entity field's
+resolver declares the CK names it reads from the entity (`reads_of`), and `selected_names`
+collects them over the field's selection set (fragments included). A field that declares
+nothing (series, history) makes the read select every column.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLInterfaceType,
+    GraphQLObjectType,
+    InlineFragmentNode,
+    SelectionNode,
+    get_named_type,
+)
+
 from meshkit.runtime import Entity, ValidationError
 from meshkit.runtime.graphql._context import Info, RequestContext
 from meshkit.runtime.graphql._filters import TranslatedFilter, locate_query_errors
-from meshkit.runtime.graphql._reader import Cursor, Navigation, Slice, Window
+from meshkit.runtime.graphql._reader import Cursor, Names, Navigation, Slice, Window
 from meshkit.runtime.query import Filter, OrderBy
 
 NOTHING: Filter = {"or": []}  # matches no row
@@ -179,12 +194,152 @@ def _end_hidden(context: RequestContext, row: Row, nav: Navigation) -> bool:
     return guard is not None and not guard.end_visible(row.entity["type"], nav.name)
 
 
+# ====================================================================== selected columns
+_READS = "meshkit_reads"  # the resolver attribute naming the entity names it reads
+_ATTRIBUTE = "meshkit_attribute"  # on `attribute` resolvers: the one name they return
+
+
+def reading(resolver: Resolver, names: Iterable[str]) -> Resolver:
+    """`resolver`, marked as reading only `names` of its row's entity (besides id and type)."""
+    setattr(resolver, _READS, frozenset(names))
+    return resolver
+
+
+def reads_of(resolver: Resolver | None) -> frozenset[str] | None:
+    """The entity names a field's resolver reads; None when it does not say."""
+    return getattr(resolver, _READS, None)
+
+
+def attribute_of(resolver: Resolver | None) -> str | None:
+    """The entity name an `attribute` resolver returns as it is (None for other resolvers)."""
+    return getattr(resolver, _ATTRIBUTE, None)
+
+
+EntityType = GraphQLObjectType | GraphQLInterfaceType
+
+
+def selected_names(info: Info, *, connection: bool) -> Names:
+    """The CK names the entities returned by the current field need for its selection (an
+    entity, or a connection's `nodes`/`edges.node`); None: every column (a selected field's
+    resolver does not say what it reads)."""
+    names: set[str] = set()
+    kind = get_named_type(info.return_type)
+    if not isinstance(kind, GraphQLObjectType | GraphQLInterfaceType):
+        return None
+    for node in info.field_nodes:
+        if node.selection_set is None:
+            continue
+        selections = node.selection_set.selections
+        walk = _connection_names if connection else _entity_names
+        if not walk(info, kind, selections, names):
+            return None
+    return frozenset(names)
+
+
+def _entity_names(
+    info: Info, kind: EntityType, selections: Iterable[SelectionNode], names: set[str]
+) -> bool:
+    for selection in selections:
+        if isinstance(selection, FieldNode):
+            name = selection.name.value
+            if name.startswith("__"):
+                continue
+            field = kind.fields.get(name)
+            reads = None if field is None else reads_of(field.resolve)
+            if reads is None:
+                return False
+            names.update(reads)
+        elif not _fragment(info, kind, selection, names, _entity_names):
+            return False
+    return True
+
+
+def _connection_names(
+    info: Info, kind: EntityType, selections: Iterable[SelectionNode], names: set[str]
+) -> bool:
+    for selection in selections:
+        if isinstance(selection, FieldNode):
+            name = selection.name.value
+            field = kind.fields.get(name)
+            if field is None or selection.selection_set is None:
+                continue  # pageInfo's leaves, totalCount, __typename
+            inner = get_named_type(field.type)
+            if not isinstance(inner, GraphQLObjectType | GraphQLInterfaceType):
+                continue
+            sub = selection.selection_set.selections
+            if name == "nodes" and not _entity_names(info, inner, sub, names):
+                return False
+            if name == "edges" and not _edge_names(info, inner, sub, names):
+                return False
+        elif not _fragment(info, kind, selection, names, _connection_names):
+            return False
+    return True
+
+
+def _edge_names(
+    info: Info, kind: EntityType, selections: Iterable[SelectionNode], names: set[str]
+) -> bool:
+    for selection in selections:
+        if isinstance(selection, FieldNode):
+            field = kind.fields.get(selection.name.value)
+            if selection.name.value != "node" or field is None or selection.selection_set is None:
+                continue  # cursor and link attributes come with the edge, not the entity
+            inner = get_named_type(field.type)
+            if not isinstance(inner, GraphQLObjectType | GraphQLInterfaceType):
+                return False
+            if not _entity_names(info, inner, selection.selection_set.selections, names):
+                return False
+        elif not _fragment(info, kind, selection, names, _edge_names):
+            return False
+    return True
+
+
+def _fragment(
+    info: Info,
+    kind: EntityType,
+    selection: SelectionNode,
+    names: set[str],
+    walk: Callable[[Info, EntityType, Iterable[SelectionNode], set[str]], bool],
+) -> bool:
+    """Follow an inline fragment or a fragment spread, on the type it names."""
+    if isinstance(selection, InlineFragmentNode):
+        condition, selection_set = selection.type_condition, selection.selection_set
+    elif isinstance(selection, FragmentSpreadNode):
+        fragment = info.fragments.get(selection.name.value)
+        if fragment is None:
+            return False
+        condition, selection_set = fragment.type_condition, fragment.selection_set
+    else:
+        return False
+    if condition is not None:
+        named = info.schema.get_type(condition.name.value)
+        if not isinstance(named, GraphQLObjectType | GraphQLInterfaceType):
+            return False
+        kind = named
+    return walk(info, kind, selection_set.selections, names)
+
+
+def _selection(
+    row: Row, info: Info, *, connection: bool, args: Mapping[str, Any] | None = None
+) -> tuple[Hashable, Names]:
+    """(the arguments as a cache key, `selected_names`) of the current field, worked out once
+    per level and field node: every row of the level asks, and both depend only on the node
+    (and the request's variables)."""
+    key = ("selection", *map(id, info.field_nodes))
+    found: tuple[Hashable, Names] | None = row.level.cache.get(key)
+    if found is None:
+        names = selected_names(info, connection=connection)
+        found = row.level.cache[key] = (freeze(args or {}), names)
+    return found
+
+
 # ====================================================================== resolvers
 def attribute(name: str) -> Resolver:
     def resolve(row: Row, _info: Info) -> Any:
         return row.entity.get(name)
 
-    return resolve
+    setattr(resolve, _ATTRIBUTE, name)  # RowExecutor reads such fields without the call
+    return reading(resolve, {name})
 
 
 def member(name: str) -> Resolver:
@@ -199,7 +354,8 @@ def member(name: str) -> Resolver:
 
 def root_one(class_qid: str) -> Resolver:
     def resolve(_root: Any, info: Info, id: str) -> Row | None:
-        entity = context_of(info).reader.one(class_qid, id)
+        names = selected_names(info, connection=False)
+        entity = context_of(info).reader.one(class_qid, id, names)
         return None if entity is None else Level().add(entity)
 
     return resolve
@@ -227,8 +383,9 @@ def root_connection(class_qid: str) -> Resolver:
             context.guard.policy.check(context.guard.principal, class_qid, "read")
         where = secured(context, class_qid, q.where.where, q.order_by)
         reader = context.reader
+        names = selected_names(info, connection=True)
         try:
-            page = reader.page(class_qid, where, q.order_by, q.window)
+            page = reader.page(class_qid, where, q.order_by, q.window, names)
         except ValidationError as exc:
             raise _located(exc, q.where, where) from None
         counted: list[int] = []
@@ -245,45 +402,47 @@ def root_connection(class_qid: str) -> Resolver:
 
 def to_one_held(nav: Navigation) -> Resolver:
     """A to-one end stored on this row: the ids are at hand, one `id IN (...)` per level."""
-    key = ("held", nav.owner, nav.name)
 
     def resolve(row: Row, info: Info) -> Row | None:
         target_id = row.entity.get(nav.name)
         if target_id is None:
             return None
+        _, names = _selection(row, info, connection=False)
+        key = ("held", nav.owner, nav.name, names)
         loaded: dict[str, Row] | None = row.level.cache.get(key)
         if loaded is None:
             ids = {r.entity.get(nav.name) for r in row.level.rows}
             ids.discard(None)
-            entities = context_of(info).reader.by_ids(nav.other, [i for i in ids if i])
+            entities = context_of(info).reader.by_ids(nav.other, [i for i in ids if i], names)
             child = Level()
             loaded = {i: child.add(e) for i, e in entities.items()}
             row.level.cache[key] = loaded
         return loaded.get(target_id)
 
-    return resolve
+    return reading(resolve, {nav.name})
 
 
 def to_one_elsewhere(nav: Navigation) -> Resolver:
     """A to-one end stored on the other side (a reverse foreign key or a link row)."""
-    key = ("one", nav.owner, nav.name)
 
     def resolve(row: Row, info: Info) -> Row | None:
         context = context_of(info)
         if _end_hidden(context, row, nav):
             return None
+        _, names = _selection(row, info, connection=False)
+        key = ("one", nav.owner, nav.name, names)
         loaded: dict[str, Row] | None = row.level.cache.get(key)
         if loaded is None:
             where = secured(context, nav.other, None, None)
             pages = context.reader.related(
-                nav, row.level.parent_ids(nav), where, None, Window(first=1)
+                nav, row.level.parent_ids(nav), where, None, Window(first=1), names
             )
             child = Level()
             loaded = {p: child.add(s.entities[0]) for p, s in pages.items() if s.entities}
             row.level.cache[key] = loaded
         return loaded.get(row.entity["id"])
 
-    return resolve
+    return reading(resolve, ())
 
 
 def to_many(nav: Navigation) -> Resolver:
@@ -294,22 +453,28 @@ def to_many(nav: Navigation) -> Resolver:
         if _end_hidden(context, row, nav):
             query_args(info, nav.other, args)  # bad arguments are an error all the same
             return Connection([], False, False, lambda: 0)
-        key = ("many", nav.owner, nav.name, freeze(args))
+        arguments, names = _selection(row, info, connection=True, args=args)
+        key = ("many", nav.owner, nav.name, arguments, names)
         batch: _ManyBatch | None = row.level.cache.get(key)
         if batch is None:  # the level's first row: translate the arguments once, read all
             q = query_args(info, nav.other, args)
-            batch = _ManyBatch(context, nav, row.level.parent_ids(nav), q)
+            batch = _ManyBatch(context, nav, row.level.parent_ids(nav), q, names)
             row.level.cache[key] = batch
         return batch.connection(row.entity["id"])
 
-    return resolve
+    return reading(resolve, ())
 
 
 class _ManyBatch:
     """One to-many read for all parents of a level; its counts come in one more statement."""
 
     def __init__(
-        self, context: RequestContext, nav: Navigation, parent_ids: list[str], q: QueryArgs
+        self,
+        context: RequestContext,
+        nav: Navigation,
+        parent_ids: list[str],
+        q: QueryArgs,
+        names: Names,
     ) -> None:
         self.context = context
         self.nav = nav
@@ -317,7 +482,7 @@ class _ManyBatch:
         self.q = q
         self.where = secured(context, nav.other, q.where.where, q.order_by)
         try:
-            pages = context.reader.related(nav, parent_ids, self.where, q.order_by, q.window)
+            pages = context.reader.related(nav, parent_ids, self.where, q.order_by, q.window, names)
         except ValidationError as exc:
             raise _located(exc, q.where, self.where) from None
         level = Level()

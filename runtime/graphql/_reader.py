@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -31,6 +32,12 @@ DEFAULT_PAGE = 100
 MAX_PAGE = 1000
 ID_CHUNK = 5000  # parent ids per statement; a level larger than this takes more than one
 _JSON_KINDS = frozenset({TypeKind.RECORD, TypeKind.LIST, TypeKind.JSON})
+_ALWAYS = frozenset({"id", "type"})  # what every entity read carries: levels, type resolution
+_NO_LINK: Mapping[str, Any] = MappingProxyType({})  # the link attributes of a row without any
+
+#: The CK names (attributes and to-one ends) a read needs on its entities; None: all of them.
+#: Only those columns are selected and decoded — the rest are absent from the entity dicts.
+Names = frozenset[str] | None
 
 
 class Way(Enum):
@@ -127,7 +134,7 @@ class Slice:
 
     entities: list[Entity] = field(default_factory=list)
     cursors: list[Cursor] = field(default_factory=list)
-    links: list[dict[str, Any]] = field(default_factory=list)
+    links: list[Mapping[str, Any]] = field(default_factory=list)
     has_next: bool = False
     has_previous: bool = False
 
@@ -144,12 +151,15 @@ class EntityReader:
         self.coercer = uow.repository.coercer
         self.tenant = uow.tenant
         self.postgresql = uow.connection.dialect.name == "postgresql"
-        self._decoders: dict[str, _Decoder] = {}
+        self._decoders: dict[tuple[str, Names], _Decoder] = {}
+        self._selected: dict[tuple[str, Names], frozenset[str]] = {}  # column names
 
     # ------------------------------------------------------------------ single class
-    def one(self, class_qid: str, entity_id: str) -> Entity | None:
+    def one(self, class_qid: str, entity_id: str, names: Names = None) -> Entity | None:
         if self.guard is not None:
             self.guard.policy.check(self.guard.principal, class_qid, "read")
+        if names is not None:  # only some columns: the batched read of one id
+            return self.by_ids(class_qid, [entity_id], names).get(entity_id)
         try:
             entity = self.uow.get(class_qid, entity_id)
         except NotFoundError:
@@ -176,12 +186,19 @@ class EntityReader:
         return self.uow.count(class_qid, where)
 
     def page(
-        self, class_qid: str, where: Filter | None, order_by: OrderBy | None, window: Window
+        self,
+        class_qid: str,
+        where: Filter | None,
+        order_by: OrderBy | None,
+        window: Window,
+        names: Names = None,
     ) -> Slice:
         size = window.check()
-        plan = _Plan(self, self.storage.of(class_qid), where, order_by, window)
+        plan = _Plan(self, self.storage.of(class_qid), where, order_by, window, names)
         statement = (
-            sa.select(plan.scope.table, *plan.sort_columns)
+            sa.select(
+                *self.columns(plan.scope.storage, plan.scope.table, names), *plan.sort_columns
+            )
             .select_from(plan.compiler.from_clause(plan.scope))
             .where(*plan.conditions)
             .order_by(*plan.order_clauses)
@@ -190,20 +207,23 @@ class EntityReader:
         rows = self.uow.connection.execute(statement).mappings().all()
         return plan.slice(self, rows, size, window)
 
-    def by_ids(self, class_qid: str, ids: Collection[str]) -> dict[str, Entity]:
+    def by_ids(
+        self, class_qid: str, ids: Collection[str], names: Names = None
+    ) -> dict[str, Entity]:
         """The entities with these ids (of the class or a subclass); missing ones left out."""
         storage = self.storage.of(class_qid)
         found: dict[str, Entity] = {}
         wanted = sorted(ids)
         for table in storage.tables:
+            columns = self.columns(storage, table, names)
             for chunk in _chunks(wanted):
-                statement = sa.select(table).where(
+                statement = sa.select(*columns).where(
                     table.c.tenant == self.tenant,
                     self.among(table.c.id, chunk),
                     table.c.type.in_(storage.concrete_types),
                 )
                 for row in self.uow.connection.execute(statement).mappings().all():
-                    found[row["id"]] = self.decode(row, masked=False)
+                    found[row["id"]] = self.decode(row, masked=False, names=names)
         if self.guard is None:
             return found
         return {i: self._masked(e) for i, e in self._visible(found).items()}
@@ -211,9 +231,7 @@ class EntityReader:
     def _masked(self, entity: Entity) -> Entity:
         """`entity` as the guard's principal may see it (itself when nothing is hidden)."""
         type_qid = entity["type"]
-        decoder = self._decoders.get(type_qid)
-        if decoder is None:
-            decoder = self._decoders[type_qid] = _Decoder(self, type_qid)
+        decoder = self._decoder(type_qid, None)
         if not decoder.masked and decoder.names.issuperset(entity):
             return entity
         assert self.guard is not None
@@ -254,16 +272,18 @@ class EntityReader:
         where: Filter | None,
         order_by: OrderBy | None,
         window: Window,
+        names: Names = None,
     ) -> dict[str, Slice]:
         """Each parent's page of entities at the other end of `nav` (REVERSE or LINK)."""
         size = window.check()
         result: dict[str, Slice] = {}
-        plan = _Plan(self, self.storage.of(nav.other), where, order_by, window)
+        plan = _Plan(self, self.storage.of(nav.other), where, order_by, window, names)
+        columns = self.columns(plan.scope.storage, plan.scope.table, names)
         for chunk in _chunks(parent_ids):
             from_, parent, extra, links = self._through(nav, plan, chunk)
             if len(chunk) == 1:  # one parent (a detail view): a plain ORDER BY ... LIMIT
                 single = (
-                    sa.select(plan.scope.table, *plan.sort_columns, *links)
+                    sa.select(*columns, *plan.sort_columns, *links)
                     .select_from(from_)
                     .where(*plan.conditions, *extra)
                     .order_by(*plan.order_clauses)
@@ -280,7 +300,7 @@ class EntityReader:
             )
             inner = (
                 sa.select(
-                    *_plain_columns(plan.scope.table),
+                    *_plain_columns(columns),
                     *plan.sort_columns,
                     *links,
                     parent.label("_parent"),
@@ -357,13 +377,29 @@ class EntityReader:
         return column.in_(ids)
 
     # ------------------------------------------------------------------ rows
-    def decode(self, row: Mapping[Any, Any], *, masked: bool = True) -> Entity:
-        """The entity dict of a row, exactly as the repository returns it (masked by the
-        guard, if there is one and `masked`)."""
+    def columns(
+        self, storage: ClassStorage, table: sa.FromClause, names: Names
+    ) -> list[sa.ColumnElement[Any]]:
+        """The columns of `table` (or an alias of it) that hold `names` for any concrete type
+        of `storage`'s class, with `id` and `type`; every column when `names` is None."""
+        if names is None:
+            return list(table.c)
+        key = (storage.cls.qid, names)
+        wanted = self._selected.get(key)
+        if wanted is None:
+            found = set(_ALWAYS)
+            for type_qid in storage.concrete_types:
+                concrete = self.storage.of(type_qid)
+                found.update(concrete.columns[n].name for n in names if n in concrete.columns)
+                found.update(concrete.to_one[n].column for n in names if n in concrete.to_one)
+            wanted = self._selected[key] = frozenset(found)
+        return [c for c in table.c if c.name in wanted]
+
+    def decode(self, row: Mapping[Any, Any], *, masked: bool = True, names: Names = None) -> Entity:
+        """The entity dict of a row, as the repository returns it (masked by the guard, if
+        there is one and `masked`) — restricted to `names` (with id and type) if given."""
         type_qid = row["type"]
-        decoder = self._decoders.get(type_qid)
-        if decoder is None:
-            decoder = self._decoders[type_qid] = _Decoder(self, type_qid)
+        decoder = self._decoder(type_qid, names)
         entity: Entity = {name: row[column] for name, column in decoder.plain}
         for name, column, type_ in decoder.json:
             value = row[column]
@@ -372,6 +408,12 @@ class EntityReader:
             assert self.guard is not None
             return self.guard.mask(type_qid, entity)
         return entity
+
+    def _decoder(self, type_qid: str, names: Names) -> _Decoder:
+        decoder = self._decoders.get((type_qid, names))
+        if decoder is None:
+            decoder = self._decoders[type_qid, names] = _Decoder(self, type_qid, names)
+        return decoder
 
     def decode_link(self, nav: Navigation | None, row: Mapping[Any, Any]) -> dict[str, Any]:
         if nav is None or nav.link is None:
@@ -386,20 +428,26 @@ class EntityReader:
 
 
 class _Decoder:
-    """How rows of one concrete class become entity dicts: which column is which name, which
-    values are JSON, and whether the reader's principal needs them masked at all."""
+    """How rows of one concrete class become entity dicts (of all names, or of `names` and id
+    and type): which column is which name, which values are JSON, and whether the reader's
+    principal needs them masked at all."""
 
-    def __init__(self, reader: EntityReader, type_qid: str) -> None:
+    def __init__(self, reader: EntityReader, type_qid: str, names: Names = None) -> None:
         storage = reader.storage.of(type_qid)
+        keep = None if names is None else names | _ALWAYS
         self.plain: list[tuple[str, str]] = []
         self.json: list[tuple[str, str, Any]] = []
         for name, column in storage.columns.items():
+            if keep is not None and name not in keep:
+                continue
             attr = storage.cls.attributes[name]
             if attr.type.kind in _JSON_KINDS:
                 self.json.append((name, column.name, attr.type))
             else:
                 self.plain.append((name, column.name))
-        self.plain.extend((end, fk.column) for end, fk in storage.to_one.items())
+        self.plain.extend(
+            (end, fk.column) for end, fk in storage.to_one.items() if keep is None or end in keep
+        )
         self.names = frozenset(name for name, *_ in (*self.plain, *self.json))
         guard = reader.guard
         self.masked = guard is not None and not guard.sees_in_full(type_qid, self.names)
@@ -415,7 +463,9 @@ class _Plan:
         where: Filter | None,
         order_by: OrderBy | None,
         window: Window,
+        names: Names = None,
     ) -> None:
+        self.names = names
         errors = ErrorCollector()
         self.compiler = QueryCompiler(reader.storage, reader.coercer, reader.tenant)
         self.scope = self.compiler.scope(storage)
@@ -433,6 +483,7 @@ class _Plan:
         raise_if_errors(errors, f"cannot query {storage.cls.qid}")
         self.keys = keys
         self.sort_columns = [t.column.label(f"_sort_{i}") for i, (_, t, _) in enumerate(keys)]
+        self.sort_keys = [f"_sort_{i}" for i in range(len(keys))]
         self.order_clauses = self.compiler.order_clauses(keys)
         self.conditions = [self.compiler.base_condition(self.scope)]
         self.conditions.extend(c for c in (condition, behind) if c is not None)
@@ -459,24 +510,23 @@ class _Plan:
         kept = list(rows[:size])
         if window.backward:
             kept.reverse()
-        sort_keys = [f"_sort_{i}" for i in range(len(self.keys))]
-        encode = self.encode_cursor
-        cursors = [Cursor(encode, r, sort_keys) for r in kept]
+        encode, sort_keys = self.encode_cursor, self.sort_keys
+        linked = nav is not None and nav.link is not None
         return Slice(
-            entities=[reader.decode(r) for r in kept],
-            cursors=cursors,
-            links=[reader.decode_link(nav, r) for r in kept],
+            entities=[reader.decode(r, names=self.names) for r in kept],
+            cursors=[Cursor(encode, r, sort_keys) for r in kept],
+            links=[reader.decode_link(nav, r) for r in kept] if linked else [_NO_LINK] * len(kept),
             has_next=bool(window.before) if window.backward else more,
             has_previous=more if window.backward else bool(window.after),
         )
 
 
-def _plain_columns(table: sa.FromClause) -> list[sa.ColumnElement[Any]]:
-    """The table's columns for a subquery, wrapped so that the subquery's columns do not copy
-    the table's foreign keys: SQLAlchemy would register event listeners for each copy, for every
+def _plain_columns(columns: Sequence[sa.ColumnElement[Any]]) -> list[sa.ColumnElement[Any]]:
+    """Table columns for a subquery, wrapped so that the subquery's columns do not copy the
+    table's foreign keys: SQLAlchemy would register event listeners for each copy, for every
     statement — the most expensive part of building a nested read. Types (and so the decoding
     of values) stay the same."""
-    return [sa.type_coerce(c, c.type).label(c.name) for c in table.c]
+    return [sa.type_coerce(c, c.type).label(c.name) for c in columns]
 
 
 def _before(error: FieldError) -> FieldError:
@@ -494,6 +544,7 @@ __all__ = [
     "MAX_PAGE",
     "Cursor",
     "EntityReader",
+    "Names",
     "Navigation",
     "Slice",
     "ValidationError",

@@ -45,6 +45,7 @@ from meshkit.runtime.graphql import _subscriptions
 from meshkit.runtime.graphql._builder import SchemaBuilder
 from meshkit.runtime.graphql._context import RequestContext
 from meshkit.runtime.graphql._errors import present
+from meshkit.runtime.graphql._executor import RowExecutor
 from meshkit.runtime.graphql._limits import Limits, check_limits
 from meshkit.runtime.graphql._observe import current_request
 from meshkit.runtime.storage import Storage
@@ -171,6 +172,7 @@ class ModelSchema(BaseSchema):
                 context_value=context_value,
                 variable_values=variable_values,
                 operation_name=operation_name,
+                executor_class=RowExecutor,
             )
             errors, internal = present(list(result.errors or []))
             context_value.finish(commit=not internal)
