@@ -7,9 +7,9 @@ bookkeeping statements per message (see bench/eda_ingest.py). Here a run of cons
 DATEN_CRMSG that each start a new CR_MSG conversation is processed together:
 
 1. outside any transaction: read and parse every payload (DATEN_CRMSG column-wise by
-   fast_record.py when it can, else by the codec), turn each ConsumptionRecord into its keyed
-   readings and run the series checks on it; a message that fails here is quarantined on
-   its own (nothing of it is loaded), the rest carry on;
+   fast_record.py when it can, else by the codec; in worker processes, see parsing.py), turn
+   each ConsumptionRecord into its keyed readings and run the series checks on it; a message
+   that fails here is quarantined on its own (nothing of it is loaded), the rest carry on;
 2. one transaction: lock the run's work rows (still `pending`, same payload), load all readings
    into the series store in ONE multi-source load (`write_readings_batch`, the MessageId as each
    value's source, in message order: a later message for the same interval replaces the value
@@ -36,18 +36,15 @@ import sqlalchemy as sa
 
 from meshkit.adapters.eda.processing import tables as t
 from meshkit.adapters.eda.processing.context import EdaContext
-from meshkit.adapters.eda.processing.fast_record import read_energy
 from meshkit.adapters.eda.processing.ingest import SERIES, keyed_readings
+from meshkit.adapters.eda.processing.parsing import ParsedPayload, PayloadParser
 from meshkit.adapters.eda.processing.store import error, new_process
 from meshkit.adapters.eda.xml import (
     ConsumptionRecord,
     XsdNotFoundError,
     consumption_record_readings,
-    read_document,
 )
-from meshkit.adapters.eda.xml import EdaMessage as Document
 from meshkit.runtime import UnitOfWork
-from meshkit.runtime.content import content
 
 log = logging.getLogger(__name__)
 
@@ -57,14 +54,6 @@ Problems = list[dict[str, Any]]
 Single = Callable[[EdaContext, str], str]
 Quarantine = Callable[[EdaContext, str, Sequence[dict[str, Any]]], None]
 Diagnose = Callable[[BaseException], Problems]
-
-
-@dataclass(frozen=True)
-class _Parsed:
-    message: str  # EdaMessage id
-    content: str  # the content id the payload was read from
-    document: Document | None  # None: unreadable (the single path quarantines it)
-    readings: pl.DataFrame | None = None  # read by the fast path (then `document` has no EPs)
 
 
 @dataclass(frozen=True)
@@ -86,13 +75,15 @@ def process_chunk(
     single: Single,
     quarantine: Quarantine,
     diagnose: Diagnose,
+    parser: PayloadParser | None = None,
 ) -> dict[str, str]:
     """Process `messages` (pending ids in storage order): id -> "processed" / "quarantined" /
-    "skipped"."""
+    "skipped". `parser` parses the payloads (default: in this process, see parsing.py)."""
     outcomes: dict[str, str] = {}
-    parsed = _parse_all(ctx, messages)
+    # Parsing holds no transaction: it is the slow part.
+    parsed = (parser or PayloadParser(ctx, workers=0)).parsed(messages)
     known = _known_conversations(ctx, parsed)
-    run: list[_Parsed] = []
+    run: list[ParsedPayload] = []
 
     def flush() -> None:
         if run:
@@ -115,42 +106,7 @@ def process_chunk(
     return outcomes
 
 
-def _parse_all(ctx: EdaContext, messages: Sequence[str]) -> list[_Parsed]:
-    """Every message's current payload, parsed (no transaction held: parsing is the slow part)."""
-    with ctx.repository.engine.connect() as connection:
-        rows = connection.execute(
-            sa.select(t.work.c.message, t.work.c.content, t.work.c.state, content.c.payload)
-            .join(
-                content,
-                sa.and_(content.c.tenant == t.work.c.tenant, content.c.id == t.work.c.content),
-            )
-            .where(t.work.c.tenant == ctx.tenant, t.work.c.message.in_(list(messages)))
-        ).all()
-    found = {str(r.message): r for r in rows}
-    parsed: list[_Parsed] = []
-    for message in messages:
-        row = found.get(message)
-        if row is None or row.state != "pending":
-            continue
-        payload = bytes(row.payload)
-        if ctx.config.validate:
-            fast = read_energy(payload, xsd_dir=ctx.config.xsd_dir)
-            if fast is not None:
-                parsed.append(_Parsed(message, str(row.content), fast[0], fast[1]))
-                continue
-        try:
-            document = read_document(
-                payload, validate=ctx.config.validate, xsd_dir=ctx.config.xsd_dir
-            )
-        except XsdNotFoundError:
-            raise
-        except Exception:
-            document = None  # the single path reads it again and quarantines it with the reason
-        parsed.append(_Parsed(message, str(row.content), document))
-    return parsed
-
-
-def _known_conversations(ctx: EdaContext, parsed: list[_Parsed]) -> set[str]:
+def _known_conversations(ctx: EdaContext, parsed: list[ParsedPayload]) -> set[str]:
     """ConversationIds of the chunk's energy messages that already have a process."""
     wanted = sorted(
         {
@@ -182,7 +138,7 @@ def _existing_processes(uow: UnitOfWork, conversations: Sequence[str]) -> set[st
 
 def _energy_run(
     ctx: EdaContext,
-    run: Sequence[_Parsed],
+    run: Sequence[ParsedPayload],
     *,
     single: Single,
     quarantine: Quarantine,
@@ -191,7 +147,7 @@ def _energy_run(
     outcomes: dict[str, str] = {}
     rejected: dict[str, Problems] = {}
     energy: list[_Energy] = []
-    candidates: list[tuple[_Parsed, ConsumptionRecord, pl.DataFrame]] = []
+    candidates: list[tuple[ParsedPayload, ConsumptionRecord, pl.DataFrame]] = []
     for item in run:
         assert isinstance(item.document, ConsumptionRecord)
         record = item.document

@@ -49,6 +49,9 @@ class ProcessingConfig:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     rejection_code: int = 76
     rejection_version: str = "01p13"  # CPNotification version of ABLEHNUNG_CRMSG
+    # Processes that parse inbound payloads beside the loading one (parsing.py); None: one
+    # per CPU beyond two (none on a 2-CPU machine, where a worker only competes), 0: inline.
+    parse_workers: int | None = None
 
     def deadline(self, process: str) -> timedelta | None:
         return self.deadlines.get(process)

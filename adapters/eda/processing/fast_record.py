@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
+from functools import lru_cache
+from typing import cast
 
 import polars as pl
 from lxml import etree
@@ -51,8 +53,6 @@ def read_energy(
         if columns is None:
             return None
         # The codec reads everything but the positions (header, dates, ids, blocks).
-        for ep in root.iter(f"{{{ns}}}EP"):
-            ep.getparent().remove(ep)  # type: ignore[union-attr]
         shell = _shell(root, ns, version)
     except Exception:
         return None
@@ -66,6 +66,7 @@ def _shell(root: etree._Element, ns: str, version: str) -> ConsumptionRecord | N
     """The codec's reading of the document emptied of positions (it needs one EP per series,
     so a dummy is read and dropped)."""
     for data in root.iter(f"{{{ns}}}EnergyData"):
+        del data[:]  # EnergyData holds only EPs (XSD)
         ep = etree.SubElement(data, f"{{{ns}}}EP")
         for name, text in (
             ("DTF", "2000-01-01T00:00:00+00:00"),
@@ -82,65 +83,69 @@ def _shell(root: etree._Element, ns: str, version: str) -> ConsumptionRecord | N
     return replace(record, energy=energy)
 
 
+_FIELDS = ("DTF", "DTT", "MM", "BQ")
+
+
+@lru_cache(maxsize=16)
+def _field_texts(ns: str) -> tuple[tuple[str, etree.XPath], ...]:
+    """Compiled XPaths for the text of each EP field of an EnergyData (plain str results)."""
+    return tuple(
+        (name, etree.XPath(f"c:EP/c:{name}/text()", namespaces={"c": ns}, smart_strings=False))
+        for name in _FIELDS
+    )
+
+
 def _positions(root: etree._Element, ns: str) -> dict[str, list[str]] | None:
     """Text columns of every EP in document order, with each one's meter code and unit."""
-    names = {"c": ns}
-    columns: dict[str, list[str]] = {
-        "meter_code": [],
-        "unit": [],
-        "DTF": [],
-        "DTT": [],
-        "MM": [],
-        "BQ": [],
-    }
+    columns: dict[str, list[str]] = {name: [] for name in ("meter_code", "unit", *_FIELDS)}
+    texts = _field_texts(ns)
     for data in root.iter(f"{{{ns}}}EnergyData"):
         count = len(data.findall(f"{{{ns}}}EP"))
-        texts: dict[str, list[str]] = {}
-        for name in ("DTF", "DTT", "MM", "BQ"):
-            found = data.xpath(f"c:EP/c:{name}/text()", namespaces=names)
-            assert isinstance(found, list)
-            texts[name] = [str(text).strip() for text in found]
-        if any(len(values) != count for values in texts.values()):
-            return None  # a missing DTT (or an empty element): the codec knows what to do
+        for name, xpath in texts:
+            found = cast(list[str], xpath(data))  # text() without smart strings: plain str
+            if len(found) != count:
+                return None  # a missing DTT (or an empty element): the codec knows what to do
+            columns[name] += found
         code, unit = data.get("MeterCode"), data.get("UOM")
         if code is None or unit is None:
             return None
         columns["meter_code"] += [code] * count
         columns["unit"] += [unit] * count
-        for name, values in texts.items():
-            columns[name] += values
     return columns
 
 
 def _frame(metering_point: str, columns: dict[str, list[str]]) -> pl.DataFrame | None:
-    raw = pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String()))
-    shapes = raw.select(
-        pl.col("DTF").str.contains(_TIME).all(),
-        pl.col("DTT").str.contains(_TIME).all(),
-        pl.col("BQ").str.contains(_QUANTITY).all(),
-        (pl.col("MM").str.len_chars() > 0).all(),
-    ).row(0)
-    if not all(shapes):
-        return None
+    """The readings, or None when a text is not in the shape this path reads exactly. One
+    polars query: the texts stripped, their shapes checked and converted together."""
+    raw = pl.LazyFrame(columns, schema=dict.fromkeys(columns, pl.String())).with_columns(
+        pl.col(name).str.strip_chars() for name in _FIELDS
+    )
     moment = "%Y-%m-%dT%H:%M:%S%:z"
+
+    def instant(name: str) -> pl.Expr:
+        parsed = pl.col(name).str.to_datetime(moment, time_unit="us", strict=False)
+        return parsed.dt.convert_time_zone("UTC")
+
     frame = raw.select(
         pl.lit(metering_point, pl.String()).alias("metering_point"),
         "meter_code",
-        pl.col("DTF")
-        .str.to_datetime(moment, time_unit="us")
-        .dt.convert_time_zone("UTC")
-        .alias("start"),
-        pl.col("DTT")
-        .str.to_datetime(moment, time_unit="us")
-        .dt.convert_time_zone("UTC")
-        .alias("end"),
+        instant("DTF").alias("start"),
+        instant("DTT").alias("end"),
         pl.col("BQ").str.to_decimal(scale=6).cast(READINGS_SCHEMA["value"]).alias("value"),
         "unit",
         pl.col("MM").alias("quality"),
-    )
-    if (
-        frame.null_count().sum_horizontal().item()
-        or not frame.select((pl.col("end") > pl.col("start")).all()).item()
-    ):
+        (
+            pl.col("DTF").str.contains(_TIME)
+            & pl.col("DTT").str.contains(_TIME)
+            & pl.col("BQ").str.contains(_QUANTITY)
+            & (pl.col("MM").str.len_chars() > 0)
+        ).alias("shaped"),
+    ).collect()
+    checked = frame.select(
+        pl.col("shaped").all(),
+        (pl.col("end") > pl.col("start")).all().alias("ordered"),
+        (pl.sum_horizontal(pl.all().exclude("shaped").null_count()) == 0).alias("complete"),
+    ).row(0)
+    if not all(checked):
         return None
-    return check_readings(frame.cast(READINGS_SCHEMA))  # type: ignore[arg-type]
+    return check_readings(frame.drop("shaped").cast(READINGS_SCHEMA))  # type: ignore[arg-type]

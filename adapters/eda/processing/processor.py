@@ -29,6 +29,7 @@ from meshkit.adapters.eda.processing.batch import process_chunk
 from meshkit.adapters.eda.processing.context import EdaContext
 from meshkit.adapters.eda.processing.ingest import write_energy
 from meshkit.adapters.eda.processing.machine import TERMINAL, Phase, TransitionError
+from meshkit.adapters.eda.processing.parsing import PayloadParser
 from meshkit.adapters.eda.processing.store import (
     advance,
     error,
@@ -96,19 +97,40 @@ def pending_messages(ctx: EdaContext, limit: int | None = None) -> list[str]:
         return [str(m) for m in connection.execute(statement).scalars()]
 
 
-def process_pending(ctx: EdaContext, limit: int | None = None, batch: int = 500) -> ProcessReport:
+def process_pending(
+    ctx: EdaContext,
+    limit: int | None = None,
+    batch: int = 500,
+    *,
+    parse_workers: int | None = None,
+) -> ProcessReport:
     """Process every pending inbound message, oldest first, `batch` at a time.
 
     Runs of DATEN_CRMSG go through `process_chunk` (one transaction and one series load per
     run, see batch.py); every other message is processed in a transaction of its own.
+    `parse_workers` processes parse the payloads (None: the config's `parse_workers`, else
+    `default_workers()`; 0: in this process), the next chunk's while this one is loaded (see
+    parsing.py).
     """
     report = ProcessReport()
+    parser = PayloadParser(
+        ctx, parse_workers if parse_workers is not None else ctx.config.parse_workers
+    )
     while True:
-        chunk = pending_messages(ctx, batch if limit is None else min(batch, limit))
+        size = batch if limit is None else min(batch, limit)
+        ahead = 0 if parser.workers == 0 else batch if limit is None else min(batch, limit - size)
+        window = pending_messages(ctx, size + ahead)
+        chunk = window[:size]
         if not chunk:
             return report
+        parser.prefetch(window)  # this chunk first, then the next one, while this one loads
         outcomes = process_chunk(
-            ctx, chunk, single=process_message, quarantine=quarantine, diagnose=problems_of
+            ctx,
+            chunk,
+            single=process_message,
+            quarantine=quarantine,
+            diagnose=problems_of,
+            parser=parser,
         )
         skipped = 0
         for message in chunk:
@@ -259,7 +281,11 @@ def new_message_id(sender: str) -> str:
 
 
 class ReplayError(ValueError):
-    pass
+    """A replay that cannot start; `field` is "corrected" when the correction is at fault."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def replay(ctx: EdaContext, message: str, corrected: bytes | None = None) -> str:
@@ -283,10 +309,13 @@ def replay(ctx: EdaContext, message: str, corrected: bytes | None = None) -> str
             try:
                 envelope = read_envelope(corrected)
             except EnvelopeError as exc:
-                raise ReplayError(f"the correction has no readable header: {exc}") from None
+                raise ReplayError(
+                    f"the correction has no readable header: {exc}", "corrected"
+                ) from None
             if envelope.message_id != row.message_id and not row.message_id.startswith("X"):
                 raise ReplayError(
-                    f"the correction's MessageId {envelope.message_id} is not {row.message_id}"
+                    f"the correction's MessageId {envelope.message_id} is not {row.message_id}",
+                    "corrected",
                 )
             content_id = keep_content(
                 uow, corrected, ctx.now(), "application/xml", f"correction of {row.content}"

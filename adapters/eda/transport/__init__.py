@@ -52,6 +52,7 @@ from meshkit.adapters.eda.transport.ponton_routes import ponton_routes
 from meshkit.adapters.eda.transport.processes import process_of
 from meshkit.adapters.eda.transport.response_codes import ResponseCode
 from meshkit.adapters.eda.transport.simulator import DsoSimulator, SimulatorVersions
+from meshkit.adapters.eda.transport.simulator_energy import MeterCodes
 from meshkit.adapters.eda.transport.simulator_processes import earliest_effective_date
 from meshkit.adapters.eda.transport.simulator_registry import (
     Participation,
@@ -73,6 +74,7 @@ __all__ = [
     "HttpResponse",
     "InboundMessage",
     "InboundQueue",
+    "MeterCodes",
     "OutboundMessage",
     "Participation",
     "PontonDocument",

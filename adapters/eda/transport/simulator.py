@@ -30,13 +30,19 @@ from meshkit.adapters.eda.transport.base import (
 )
 from meshkit.adapters.eda.transport.envelope import read_envelope
 from meshkit.adapters.eda.transport.errors import UnknownDeliveryError
-from meshkit.adapters.eda.transport.simulator_energy import VIENNA, community_day, quarter_hours
+from meshkit.adapters.eda.transport.simulator_energy import (
+    USUAL_CODES,
+    MeterCodes,
+    consumption_record,
+    members_day,
+)
 from meshkit.adapters.eda.transport.simulator_processes import (
     ProcessContext,
     change_factor,
     join,
     leave,
     list_points,
+    resend_energy,
 )
 from meshkit.adapters.eda.transport.simulator_registry import (
     SimulatedCommunity,
@@ -46,17 +52,14 @@ from meshkit.adapters.eda.transport.simulator_registry import (
 from meshkit.adapters.eda.xml import (
     CMNotification,
     CMRequest,
+    CMRevoke,
     ConsumptionRecord,
     CPNotification,
     CPRequest,
     ECMPList,
     EdaDocumentError,
     EdaMessage,
-    Energy,
-    EnergyData,
-    EnergyPosition,
     MessageHeader,
-    MeteringInterval,
     read_document,
     write_document,
 )
@@ -68,6 +71,7 @@ _HANDLERS: dict[str, tuple[type, Handler]] = {
     "ANFORDERUNG_ECOF": (CMRequest, leave),
     "ANFORDERUNG_CPF": (ECMPList, change_factor),
     "ANFORDERUNG_ECP": (CPRequest, list_points),
+    "ANFORDERUNG_PT": (CPRequest, resend_energy),
 }
 
 
@@ -79,6 +83,7 @@ class SimulatorVersions:
     ecmp_list: str = "01p10"
     cp_notification: str = "01p13"
     consumption_record: str = "01p41"
+    cm_revoke: str = "01p10"
 
     def for_message(self, message: EdaMessage) -> str:
         versions: dict[type, str] = {
@@ -86,6 +91,7 @@ class SimulatorVersions:
             ECMPList: self.ecmp_list,
             CPNotification: self.cp_notification,
             ConsumptionRecord: self.consumption_record,
+            CMRevoke: self.cm_revoke,
         }
         return versions[type(message)]
 
@@ -105,6 +111,7 @@ class DsoSimulator:
         seed: int = 0,
         state_path: str | Path | None = None,
         versions: SimulatorVersions = SimulatorVersions(),
+        meter_codes: MeterCodes = USUAL_CODES,
     ) -> None:
         self.registry = SimulatorRegistry(
             grid_operator,
@@ -116,6 +123,7 @@ class DsoSimulator:
         self._validate = validate
         self._seed = seed
         self._versions = versions
+        self._meter_codes = meter_codes
         self._state_path = None if state_path is None else Path(state_path)
         if self._state_path is not None:
             self.registry.load(self._state_path)
@@ -137,7 +145,9 @@ class DsoSimulator:
             request, handler = refusal
             self._status(message_id, GatewayStatus.SENT, now)
             self._status(message_id, GatewayStatus.DELIVERED, now)
-            answers = handler(ProcessContext(self.registry, now), request)
+            answers = handler(
+                ProcessContext(self.registry, now, self._seed, self._meter_codes), request
+            )
             for answer in answers:
                 self._emit(answer, now)
             self._save()
@@ -161,53 +171,61 @@ class DsoSimulator:
         with self._lock:
             now = self._clock()
             sent = []
-            starts = quarter_hours(day)
-            period_start = starts[0].astimezone(VIENNA)
-            period_end = (starts[-1] + (starts[1] - starts[0])).astimezone(VIENNA)
             for community in self.registry.communities.values():
-                members = [
-                    (p, self.registry.points[p.metering_point])
-                    for p in self.registry.of_community(community.ec_id)
-                    if p.active_on(day) and p.metering_point in self.registry.points
-                ]
-                for point_day in community_day(community, members, day, self._seed):
+                for point_day in members_day(
+                    self.registry, community, day, self._seed, self._meter_codes
+                ):
                     ctx = ProcessContext(self.registry, now)
-                    record = ConsumptionRecord(
-                        header=MessageHeader(
-                            sender=self.registry.grid_operator,
-                            receiver=community.address,
-                            created=now,
-                            message_code="DATEN_CRMSG",
-                            message_id=ctx.new_id(),
-                            conversation_id=ctx.new_id(),
-                        ),
-                        process_date=now.astimezone(VIENNA).date(),
-                        metering_point=point_day.participation.metering_point,
-                        ec_id=community.ec_id,
-                        energy=(
-                            Energy(
-                                period_start=period_start,
-                                period_end=period_end,
-                                interval=MeteringInterval.QUARTER_HOUR,
-                                number_of_intervals=len(starts),
-                                metering_reason="00",
-                                data=tuple(
-                                    EnergyData(
-                                        meter_code=code,
-                                        unit="KWH",
-                                        positions=tuple(
-                                            EnergyPosition(s, s + (starts[1] - starts[0]), "L1", q)
-                                            for s, q in zip(starts, values, strict=True)
-                                        ),
-                                    )
-                                    for code, values in point_day.series.items()
-                                ),
-                            ),
-                        ),
+                    header = MessageHeader(
+                        sender=self.registry.grid_operator,
+                        receiver=community.address,
+                        created=now,
+                        message_code="DATEN_CRMSG",
+                        message_id=ctx.new_id(),
+                        conversation_id=ctx.new_id(),
                     )
+                    record = consumption_record(header, community, now, [(day, point_day)])
                     sent.append(self._emit(record, now))
             self._save()
             return sent
+
+    def revoke_consent(
+        self,
+        metering_point: str,
+        ec_id: str,
+        consent_end: date,
+        *,
+        reason_key: int | None = None,
+        reason: str | None = None,
+    ) -> InboundMessage:
+        """The customer revoked their consent (CM_REV_SP): the participation ends on
+        `consent_end` and the community receives AUFHEBUNG_CCMS. KeyError if the point has no
+        participation in the community on that day."""
+        with self._lock:
+            now = self._clock()
+            membership = self.registry.membership(metering_point, ec_id, consent_end)
+            if membership is None:
+                raise KeyError(f"{metering_point} takes no part in {ec_id} on {consent_end}")
+            membership.date_to = consent_end
+            ctx = ProcessContext(self.registry, now)
+            revoke = CMRevoke(
+                header=MessageHeader(
+                    sender=self.registry.grid_operator,
+                    receiver=self.registry.communities[ec_id].address,
+                    created=now,
+                    message_code="AUFHEBUNG_CCMS",
+                    message_id=ctx.new_id(),
+                    conversation_id=ctx.new_id(),
+                ),
+                consent_id=membership.consent_id,
+                metering_point=metering_point,
+                consent_end=consent_end,
+                reason_key=reason_key,
+                reason=reason,
+            )
+            inbound = self._emit(revoke, now)
+            self._save()
+            return inbound
 
     # --- internals ----------------------------------------------------------------------------
 

@@ -22,8 +22,19 @@ from meshkit.adapters.eda.transport.simulator_registry import (
     Participation,
     SimulatedCommunity,
     SimulatedMeteringPoint,
+    SimulatorRegistry,
 )
-from meshkit.adapters.eda.xml import DistributionModel, EnergyDirection
+from meshkit.adapters.eda.xml import (
+    ConsumptionRecord,
+    DistributionModel,
+    ECType,
+    Energy,
+    EnergyData,
+    EnergyDirection,
+    EnergyPosition,
+    MessageHeader,
+    MeteringInterval,
+)
 
 VIENNA = ZoneInfo("Europe/Vienna")
 QUARTER = timedelta(minutes=15)
@@ -36,6 +47,9 @@ COVERED = "1-1:2.9.0 G.03"
 GENERATED = "1-1:2.9.0 G.01"
 GENERATED_FACTORED = "1-1:2.9.0 G.01T"
 SURPLUS = "1-1:2.9.0 P.01T"
+COVERED_RENEWABLE = "1-1:2.9.0 G.03R"
+SURPLUS_LEGACY = "1-1:2.9.0 P.01"
+_RENEWABLE = (ECType.RENEWABLE_LOCAL, ECType.RENEWABLE_REGIONAL)
 CONSUMER_CODES = (CONSUMED, CONSUMED_FACTORED, OFFERED, COVERED)
 PRODUCER_CODES = (GENERATED, GENERATED_FACTORED, SURPLUS)
 
@@ -104,6 +118,21 @@ def _kwh(value: float | Decimal, rounding: str = ROUND_HALF_UP) -> Decimal:
 
 
 @dataclass(frozen=True, slots=True)
+class MeterCodes:
+    """Codes some grid operators send besides (or instead of) the usual ones (DOMAIN.md)."""
+
+    #: consumers of a renewable community (RC_L, RC_R) also get G.03R, the coverage from
+    #: renewable generation: all of G.03, as every simulated producer is a PV plant.
+    renewable_coverage: bool = False
+    #: producers get the older P.01 instead of P.01T (the same values).
+    legacy_surplus: bool = False
+
+
+#: The codes every grid operator sends, nothing optional.
+USUAL_CODES = MeterCodes()
+
+
+@dataclass(frozen=True, slots=True)
 class PointDay:
     """One participation's series for a day: meter code -> kWh per quarter-hour."""
 
@@ -116,6 +145,7 @@ def community_day(
     members: list[tuple[Participation, SimulatedMeteringPoint]],
     day: date,
     seed: int,
+    codes: MeterCodes = USUAL_CODES,
 ) -> list[PointDay]:
     """Measured values and the DSO's allocation for the community's active members on `day`."""
     n = len(quarter_hours(day))
@@ -145,15 +175,71 @@ def community_day(
         for j, (_, _, counted) in enumerate(producers):
             part = left * counted[k] / pool if pool else Decimal(0)
             surplus[j][k] = min(_kwh(part, ROUND_DOWN), counted[k])
-    result = [
-        PointDay(
-            p,
-            {CONSUMED: m, CONSUMED_FACTORED: t, OFFERED: offered[i], COVERED: covered[i]},
-        )
-        for i, (p, m, t) in enumerate(consumers)
-    ]
+    renewable = codes.renewable_coverage and community.ec_type in _RENEWABLE
+    result = []
+    for i, (p, m, t) in enumerate(consumers):
+        series = {CONSUMED: m, CONSUMED_FACTORED: t, OFFERED: offered[i], COVERED: covered[i]}
+        if renewable:
+            series[COVERED_RENEWABLE] = covered[i]
+        result.append(PointDay(p, series))
+    surplus_code = SURPLUS_LEGACY if codes.legacy_surplus else SURPLUS
     result += [
-        PointDay(p, {GENERATED: m, GENERATED_FACTORED: t, SURPLUS: surplus[j]})
+        PointDay(p, {GENERATED: m, GENERATED_FACTORED: t, surplus_code: surplus[j]})
         for j, (p, m, t) in enumerate(producers)
     ]
     return result
+
+
+def members_day(
+    registry: SimulatorRegistry,
+    community: SimulatedCommunity,
+    day: date,
+    seed: int,
+    codes: MeterCodes = USUAL_CODES,
+) -> list[PointDay]:
+    """`community_day` for the members the registry has active in `community` on `day`."""
+    members = [
+        (p, registry.points[p.metering_point])
+        for p in registry.of_community(community.ec_id)
+        if p.active_on(day) and p.metering_point in registry.points
+    ]
+    return community_day(community, members, day, seed, codes)
+
+
+def consumption_record(
+    header: MessageHeader,
+    community: SimulatedCommunity,
+    now: datetime,
+    days: list[tuple[date, PointDay]],
+) -> ConsumptionRecord:
+    """DATEN_CRMSG with one metering point's values for `days`, an Energy block per day."""
+    blocks = []
+    for day, point_day in days:
+        starts = quarter_hours(day)
+        blocks.append(
+            Energy(
+                period_start=starts[0].astimezone(VIENNA),
+                period_end=(starts[-1] + QUARTER).astimezone(VIENNA),
+                interval=MeteringInterval.QUARTER_HOUR,
+                number_of_intervals=len(starts),
+                metering_reason="00",
+                data=tuple(
+                    EnergyData(
+                        meter_code=code,
+                        unit="KWH",
+                        positions=tuple(
+                            EnergyPosition(s, s + QUARTER, "L1", q)
+                            for s, q in zip(starts, values, strict=True)
+                        ),
+                    )
+                    for code, values in point_day.series.items()
+                ),
+            )
+        )
+    return ConsumptionRecord(
+        header=header,
+        process_date=now.astimezone(VIENNA).date(),
+        metering_point=days[0][1].participation.metering_point,
+        ec_id=community.ec_id,
+        energy=tuple(blocks),
+    )

@@ -12,6 +12,13 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from meshkit.adapters.eda.transport.response_codes import ResponseCode
+from meshkit.adapters.eda.transport.simulator_energy import (
+    USUAL_CODES,
+    MeterCodes,
+    PointDay,
+    consumption_record,
+    members_day,
+)
 from meshkit.adapters.eda.transport.simulator_registry import (
     MAX_PARTICIPATIONS,
     OPEN_END,
@@ -42,6 +49,8 @@ BUSINESS_HOURS = (time(9, 0), time(17, 0))
 class ProcessContext:
     registry: SimulatorRegistry
     arrived: datetime  # when the request reached the DSO (tz-aware)
+    seed: int = 0  # of the simulated energy data
+    meter_codes: MeterCodes = USUAL_CODES
 
     def new_id(self) -> str:
         """A MessageId/ConsentId: grid operator + timestamp + counter (ct:GroupingId, ≤35)."""
@@ -215,6 +224,50 @@ def _factor_refusal(
     if used + factor > 100:
         return ResponseCode.FACTOR_EXCEEDS_100
     return None
+
+
+# --- CR_REQ_PT ------------------------------------------------------------------------------------
+
+
+def resend_energy(ctx: ProcessContext, request: CPRequest) -> list[EdaMessage]:
+    """ANFORDERUNG_PT (MeteringPoint, DateTimeFrom/To) -> ANTWORT_PT and one DATEN_CRMSG with an
+    Energy block per asked day, in the request's ConversationId; the values are the daily data's
+    (deterministic per seed, point and day). ABLEHNUNG_PT when the community is unknown (181),
+    the period is missing, empty or not over yet (82), or the point was not in the community on
+    every asked day (56)."""
+    header = request.header
+    communities = ctx.registry.community_by_address(header.sender)
+    days = _asked_days(request, ctx.arrived)
+    if not communities:
+        return [_cp_answer(ctx, header, "ABLEHNUNG_PT", ResponseCode.COMMUNITY_UNKNOWN)]
+    if not days:
+        return [_cp_answer(ctx, header, "ABLEHNUNG_PT", ResponseCode.WRONG_PROCESS_DATE)]
+    community = communities[0]
+    found: list[tuple[date, PointDay]] = [
+        (day, point_day)
+        for day in days
+        for point_day in members_day(ctx.registry, community, day, ctx.seed, ctx.meter_codes)
+        if point_day.participation.metering_point == request.metering_point
+    ]
+    if len(found) != len(days):
+        code = ResponseCode.METERING_POINT_NOT_FOUND
+        return [_cp_answer(ctx, header, "ABLEHNUNG_PT", code)]
+    data = consumption_record(
+        ctx.reply_header(header, "DATEN_CRMSG"), community, ctx.arrived, found
+    )
+    return [_cp_answer(ctx, header, "ANTWORT_PT", ResponseCode.RECEIVED), data]
+
+
+def _asked_days(request: CPRequest, arrived: datetime) -> list[date]:
+    """The days DateTimeFrom..DateTimeTo covers (Vienna); none if one is today or later."""
+    extension = request.extension
+    if extension is None or extension.date_time_from is None or extension.date_time_to is None:
+        return []
+    first = extension.date_time_from.astimezone(VIENNA).date()
+    last = (extension.date_time_to - timedelta(microseconds=1)).astimezone(VIENNA).date()
+    if last < first or last >= arrived.astimezone(VIENNA).date():
+        return []
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
 # --- EC_PODLIST ---------------------------------------------------------------------------------
