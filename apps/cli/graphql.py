@@ -17,7 +17,9 @@ def sdl(
         str, typer.Option("--model", "-m", help="The built-in model whose schema to print.")
     ] = "energy_community",
 ) -> None:
-    """Print the schema in GraphQL SDL."""
+    """Print the schema in GraphQL SDL, as `meshkit serve` serves it (operator commands too)."""
+    from meshkit.apps.cli.behaviours import server_behaviours
     from meshkit.runtime.graphql import build_schema
 
-    typer.echo(build_schema(compile_builtin(model)).as_str())
+    compiled = compile_builtin(model)
+    typer.echo(build_schema(compiled, behaviours=server_behaviours(compiled)).as_str())

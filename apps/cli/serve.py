@@ -3,6 +3,8 @@
     meshkit serve --port 8000 --database-url postgresql://meshkit@db/meshkit \\
         --oidc-issuer https://id.example.org/realms/ec --oidc-jwks-url https://.../certs
     MESHKIT_SESSION_SECRET=... meshkit serve --login-tenant t1   # local accounts, /auth/login
+    MESHKIT_SESSION_SECRET=... MESHKIT_OIDC_CLIENT_SECRET=... meshkit serve --oidc-issuer ... \
+        --oidc-jwks-url ... --oidc-client-id meshkit-web          # the apps' "Sign in with ..."
     meshkit serve --dev                                           # INSECURE: identity from headers
 
 Every option can also be set as an environment variable `MESHKIT_<OPTION>` (shown in
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -118,8 +121,41 @@ def serve(
         str | None,
         typer.Option(
             envvar=_env("SESSION_SECRET"),
-            help="Enables local accounts (POST /auth/login, /auth/logout): the secret that "
-            "signs session tokens, at least 32 bytes. Prefer the environment variable.",
+            help="Enables local accounts (POST /auth/login, /auth/logout) and the apps' "
+            "browser sessions: the secret that signs session tokens, at least 32 bytes. Prefer "
+            "the environment variable.",
+            show_default=False,
+        ),
+    ] = None,
+    oidc_client_id: Annotated[
+        str | None,
+        typer.Option(
+            envvar=_env("OIDC_CLIENT_ID"),
+            help="Lets the apps sign in at the issuer (authorization code flow with PKCE): "
+            "this server's client id there. Needs MESHKIT_SESSION_SECRET.",
+        ),
+    ] = None,
+    oidc_client_secret: Annotated[
+        str | None,
+        typer.Option(
+            envvar=_env("OIDC_CLIENT_SECRET"),
+            help="The client secret at the issuer (none: a public client). Prefer the "
+            "environment variable.",
+            show_default=False,
+        ),
+    ] = None,
+    oidc_provider_name: Annotated[
+        str,
+        typer.Option(
+            envvar=_env("OIDC_PROVIDER_NAME"), help='The apps show "Sign in with <name>".'
+        ),
+    ] = "OIDC",
+    oidc_redirect_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar=_env("OIDC_REDIRECT_URL"),
+            help="The callback URL registered at the issuer (default: this server's "
+            "/auth/oidc/callback as the browser reaches it; set it behind a proxy).",
             show_default=False,
         ),
     ] = None,
@@ -129,6 +165,36 @@ def serve(
             envvar=_env("LOGIN_TENANT"), help="The tenant of logins that do not name one."
         ),
     ] = None,
+    session_idle_timeout: Annotated[
+        int,
+        typer.Option(
+            envvar=_env("SESSION_IDLE_TIMEOUT"),
+            help="Minutes a sign-in may go unused before it ends (each request extends it).",
+        ),
+    ] = 30,
+    session_max_age: Annotated[
+        int,
+        typer.Option(
+            envvar=_env("SESSION_MAX_AGE"),
+            help="Minutes after which a sign-in ends however busy (then sign in again).",
+        ),
+    ] = 720,
+    session_cookie_secure: Annotated[
+        bool | None,
+        typer.Option(
+            envvar=_env("SESSION_COOKIE_SECURE"),
+            help="Mark session cookies Secure (default: when the request came over HTTPS; "
+            "behind a TLS proxy on another host, say --session-cookie-secure).",
+            show_default=False,
+        ),
+    ] = None,
+    session_cookie_samesite: Annotated[
+        str,
+        typer.Option(
+            envvar=_env("SESSION_COOKIE_SAMESITE"),
+            help="SameSite of session cookies: strict or lax.",
+        ),
+    ] = "strict",
     api_key_pepper: Annotated[
         str | None,
         typer.Option(
@@ -187,19 +253,26 @@ def serve(
     import uvicorn  # the server is needed here only; keep `meshkit --help` fast
 
     from meshkit.adapters.excel.http import import_routes
+    from meshkit.apps.cli.behaviours import server_behaviours
+    from meshkit.apps.cli.notify import start_background
     from meshkit.apps.web.static import web_routes
+    from meshkit.models.energy_community.behaviours.notifications_mail import MailConfigError
     from meshkit.runtime.auth import (
         ApiKeys,
         Authenticator,
         ClaimMapping,
         LocalAccounts,
         OidcAuthenticator,
+        OidcClient,
         OidcSettings,
+        OidcSignIn,
         Policy,
         PolicyError,
         RemoteJwks,
+        SessionStore,
         SessionTokens,
     )
+    from meshkit.runtime.auth.starlette import CookiePolicy
     from meshkit.runtime.graphql import ApiSettings, create_app
 
     logging.basicConfig(level=log_level.upper(), format="%(message)s")
@@ -217,6 +290,18 @@ def serve(
         err.print(f"[red]error[/red]: policy {policy_file}: {escape(str(exc))}", highlight=False)
         raise typer.Exit(1) from None
 
+    if session_cookie_samesite not in ("strict", "lax"):
+        err.print("[red]error[/red]: --session-cookie-samesite is strict or lax")
+        raise typer.Exit(2)
+    if session_idle_timeout < 1 or session_max_age < 1:
+        err.print("[red]error[/red]: --session-idle-timeout and --session-max-age are minutes >= 1")
+        raise typer.Exit(2)
+    if oidc_client_id and not (oidc_issuer and session_secret):
+        err.print(
+            "[red]error[/red]: --oidc-client-id (OIDC sign-in of the apps) needs --oidc-issuer "
+            "and MESHKIT_SESSION_SECRET (it signs the sign-in state and starts a session)"
+        )
+        raise typer.Exit(2)
     oidc = None
     if oidc_issuer:
         if not oidc_jwks_url:
@@ -235,10 +320,27 @@ def serve(
         if problem is not None:
             err.print(f"[red]error[/red]: {escape(problem)}", highlight=False)
             raise typer.Exit(1)
-    sessions = accounts = None
+    sessions = accounts = signin = None
     if session_secret:
-        sessions = SessionTokens(session_secret.encode())
+        if len(session_secret.encode()) < 32:
+            err.print("[red]error[/red]: MESHKIT_SESSION_SECRET must be at least 32 bytes")
+            raise typer.Exit(2)
+        store = SessionStore(
+            engine,
+            idle_timeout=timedelta(minutes=session_idle_timeout),
+            max_age=timedelta(minutes=session_max_age),
+        )
+        sessions = SessionTokens(session_secret.encode(), store=store)
         accounts = LocalAccounts(engine)
+        if oidc is not None and oidc_client_id:
+            client = OidcClient(
+                issuer=oidc_issuer or "",
+                client_id=oidc_client_id,
+                client_secret=oidc_client_secret,
+                name=oidc_provider_name,
+                redirect_uri=oidc_redirect_url,
+            )
+            signin = OidcSignIn(client, oidc, secret=session_secret.encode())
     keys = ApiKeys(engine, pepper=api_key_pepper.encode()) if api_key_pepper else None
     authenticator = None
     if oidc or sessions or keys:
@@ -260,17 +362,31 @@ def serve(
         max_cost=max_cost,
         schema_check_interval=schema_check_interval,
         login_tenant=login_tenant,
+        cookies=CookiePolicy(
+            secure=session_cookie_secure,
+            same_site="lax" if session_cookie_samesite == "lax" else "strict",
+        ),
         # A server process: keep the model, schema and policy built at start out of the
         # garbage collector's full collections (~250 ms pauses, bench/graphql's p99).
         freeze_gc=True,
     )
+    repository = Repository(engine, compiled, behaviours=server_behaviours(compiled))
+    try:
+        # The notifier (and its mailer) in the background when MESHKIT_NOTIFY=on.
+        if compiled.root == "energy_community":
+            start_background(repository)
+    except MailConfigError as exc:
+        err.print(f"[red]error[/red]: {escape(str(exc))}", highlight=False)
+        raise typer.Exit(1) from None
     app = create_app(
         compiled,
-        Repository(engine, compiled),
+        repository,
+        behaviours=server_behaviours,
         policy=lambda m: Policy.compile(m, policy_file),
         authenticator=authenticator,
         accounts=accounts,
         sessions=sessions,
+        oidc_signin=signin,
         settings=settings,
     )
     # The Excel import for the management app's wizard (docs/excel-import.md), then the

@@ -6,7 +6,7 @@ Steps (each prints one line; see docs/demo.md): compile the model library → cr
 `<data_dir>/demo.sqlite` anew → load `community.yaml` → onboard every metering point through the
 grid-operator simulator → receive a month of energy data through the message store → the month-end
 commands (allocate, reconcile, key figures, a billing preview, the final run and its SEPA
-files) → summary.
+files) → a member's change request → notifications → summary.
 The month (2026-03, with the spring DST day), the simulator's clock and its seed are fixed, so
 every run gives the same result.
 """
@@ -34,6 +34,7 @@ from meshkit.apps.demo.context import (
     xsd_folder,
 )
 from meshkit.apps.demo.energy import EnergyReport, receive_month
+from meshkit.apps.demo.notices import ChangeRequestFiled, file_change_request, notify
 from meshkit.apps.demo.onboarding import OnboardingReport, build_simulator, onboard
 from meshkit.apps.demo.seed import PAYLOAD_FOLDER, create_database, database_path, load_seed
 from meshkit.apps.demo.settlement import (
@@ -67,6 +68,8 @@ class DemoResult:
     energy: EnergyReport | None = None
     settlements: list[Settlement] = field(default_factory=list)
     messages: Counter[tuple[str, str]] = field(default_factory=Counter)
+    change_request: ChangeRequestFiled | None = None
+    notifications: Counter[str] = field(default_factory=Counter)  # topic -> notifications
     seconds: float = 0.0
 
 
@@ -193,6 +196,21 @@ def run(
             if s.final is not None and s.sepa is not None
         ),
     )
+    result.change_request = step(
+        "change request",
+        lambda: file_change_request(repository, TENANT),
+        lambda r: f"member {r.member} asks for a new bank account (pending approval)",
+    )
+    report = step(
+        "notifications",
+        lambda: notify(repository),
+        lambda r: (
+            f"{r.total} for the demo sign-ins from {r.events:,} events ("
+            + ", ".join(f"{n} {topic.replace('_', ' ')}" for topic, n in sorted(r.created.items()))
+            + ")"
+        ),
+    )
+    result.notifications = report.created
     result.messages = eda_messages(repository, TENANT)
     repository.engine.dispose()
     result.seconds = time.perf_counter() - started

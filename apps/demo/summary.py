@@ -72,8 +72,10 @@ SERVER = "http://127.0.0.1:8000"
 
 
 def serve_command(database: str, tenant: str) -> str:
-    """The command that serves the demo with its local accounts (a fresh session secret)."""
+    """The command that serves the demo with its local accounts (a fresh session secret) and
+    the notifier running (new events become notifications while you click through)."""
     return (
+        "MESHKIT_NOTIFY=on "
         "MESHKIT_SESSION_SECRET=\"$(python3 -c 'import secrets; print(secrets.token_hex(32))')\" "
         f".venv/bin/meshkit serve --database-url sqlite:///{database} --login-tenant {tenant}"
     )

@@ -19,6 +19,7 @@ from meshkit.apps.demo import DemoResult, compile_library, run
 from meshkit.models.energy_community.allocation import MeterCode
 from meshkit.models.energy_community.behaviours.energy_data import CALCULATED_SERIES
 from meshkit.runtime import Repository, create_engine
+from meshkit.runtime.auth.accounts import LocalAccounts
 from meshkit.runtime.graphql import RequestContext, build_schema
 from meshkit.runtime.series import SeriesStore
 
@@ -68,6 +69,8 @@ def test_the_cli_runs_the_demo_and_exits_0(demo: tuple[Any, DemoResult, Path]) -
         "reconciliation",
         "key figures",
         "billing",
+        "change request",
+        "notifications",
     ):
         assert f"✓ {step}:" in outcome.output
     assert "Final billing run" in outcome.output
@@ -247,3 +250,24 @@ def test_energy_data_goes_through_the_message_store_into_the_series_store(
         process = uow.get("EdaProcess", daten_messages[0]["process"])
         assert process["process_code"] == "cr_msg" and process["process_state"] == "completed"
         assert len(uow.links("EdaProcess", process["id"], "metering_points")) == 1
+
+
+def test_a_pending_change_request_and_notifications_for_the_sign_ins(
+    demo: tuple[Any, DemoResult, Path], repository: Repository
+) -> None:
+    _, result, _ = demo
+    assert result.change_request is not None and result.change_request.member == "0003"
+    with repository.unit_of_work(tenant="demo", actor="test") as uow:
+        request = uow.get("ChangeRequest", result.change_request.request)
+        assert request["request_state"] == "pending" and request["requested_at"] is not None
+        assert request["bank_account"]["iban"] == "AT483200000012345864"
+        notes = uow.find("Notification", first=500).items
+    accounts = {a.username: a.id for a in LocalAccounts(repository.engine).accounts("demo")}
+    mine = {name: [n for n in notes if n["recipient"] == aid] for name, aid in accounts.items()}
+    # The operators are told of the member's request; Maria and Franz of their documents.
+    for operator in ("admin", "staff"):
+        assert "change_request" in {n["topic"] for n in mine[operator]}
+    for member in ("maria", "franz"):
+        assert {n["topic"] for n in mine[member]} == {"document_available"}
+        assert all(n["read_at"] is None for n in mine[member])
+    assert sum(result.notifications.values()) == len(notes)
