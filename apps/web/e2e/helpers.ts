@@ -22,7 +22,8 @@ export async function snap(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
-/** A session token of a demo sign-in, from POST /auth/login (as the apps get theirs). */
+/** A Bearer session token of a demo sign-in, from POST /auth/login (as integrations get theirs;
+ * the apps get a cookie instead). */
 export async function token(request: APIRequestContext, username: string): Promise<string> {
   const response = await request.post("/auth/login", { data: { username, password: DEMO_PASSWORD } });
   expect(response.status()).toBe(200);
@@ -47,7 +48,7 @@ export async function graphql(
   return (await response.json()) as GraphQLResult;
 }
 
-/** GET /content/<id> from inside the page, with the page's own session (what the apps do). */
+/** A request from inside the page, with the page's own cookie session (what the apps do). */
 export async function fetchInPage(
   page: Page,
   path: string,
@@ -55,9 +56,9 @@ export async function fetchInPage(
 ): Promise<{ status: number; type: string | null; disposition: string | null; cache: string | null; head: string; json: unknown }> {
   return page.evaluate(
     async ({ path, init }) => {
-      const raw = sessionStorage.getItem("meshkit.session");
-      const bearer = raw ? (JSON.parse(raw) as { token: string }).token : "";
-      const headers: Record<string, string> = { Authorization: `Bearer ${bearer}` };
+      // The session cookie goes by itself; what may change something also sends the CSRF token.
+      const csrf = /(?:^|;\s*)meshkit_csrf=([^;]*)/.exec(document.cookie)?.[1] ?? "";
+      const headers: Record<string, string> = { "X-CSRF-Token": decodeURIComponent(csrf) };
       if (init.body) headers["Content-Type"] = "application/json";
       const response = await fetch(path, { method: init.method ?? "GET", headers, body: init.body });
       const bytes = new Uint8Array(await response.arrayBuffer());

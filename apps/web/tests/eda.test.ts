@@ -1,5 +1,19 @@
+import { parse, validate } from "graphql";
 import { describe, expect, it } from "vitest";
-import { deadlineStatus, messageFilter, messageTime, processFilter, replayCommand, timeline } from "../src/lib/eda";
+import { realSchema } from "./fixtures/realSchema";
+import {
+  COMMUNITIES_QUERY,
+  REPLAY_MUTATION,
+  START_KINDS,
+  START_PROCESSES,
+  checkStart,
+  deadlineStatus,
+  messageFilter,
+  messageTime,
+  processFilter,
+  replayVariables,
+  timeline,
+} from "../src/lib/eda";
 
 describe("EDA message views", () => {
   it("filter by direction, status, or quarantine", () => {
@@ -50,8 +64,67 @@ describe("a process's timeline", () => {
     expect(messageTime(list[0]!)).toBe("2026-03-02T10:00:00+01:00");
     expect(messageTime(list[1]!)).toBeNull();
   });
+});
 
-  it("names the replay command by entity id", () => {
-    expect(replayCommand("0192-abc")).toBe("meshkit eda replay 0192-abc");
+describe("operator actions", () => {
+  it("replay the stored document unless a correction is given", () => {
+    expect(replayVariables("m1", "")).toEqual({ id: "m1" });
+    expect(replayVariables("m1", "  \n")).toEqual({ id: "m1" });
+    expect(replayVariables("m1", "<xml/>")).toEqual({ id: "m1", correctedDocument: "<xml/>" });
+  });
+
+  const form = { community: "c1", meteringPoint: " at0030000000000000000000100202001 ", factor: "60", dateFrom: "2026-03-04", dateTo: "" };
+
+  it("send only the arguments a process takes, the point normalised", () => {
+    expect(checkStart("onboarding", form)).toEqual({
+      ok: true,
+      variables: { id: "c1", meteringPoint: "AT0030000000000000000000100202001", factor: 60, dateFrom: "2026-03-04" },
+    });
+    expect(checkStart("onboarding", { ...form, factor: "" })).toEqual({
+      ok: true,
+      variables: { id: "c1", meteringPoint: "AT0030000000000000000000100202001", dateFrom: "2026-03-04" },
+    });
+    expect(checkStart("leave", form)).toEqual({
+      ok: true,
+      variables: { id: "c1", meteringPoint: "AT0030000000000000000000100202001", dateFrom: "2026-03-04" },
+    });
+    expect(checkStart("pointList", { ...form, meteringPoint: "", dateFrom: "" })).toEqual({ ok: true, variables: { id: "c1" } });
+    expect(checkStart("resend", { ...form, dateTo: "2026-03-05" })).toEqual({
+      ok: true,
+      variables: { id: "c1", meteringPoint: "AT0030000000000000000000100202001", dateFrom: "2026-03-04", dateTo: "2026-03-05" },
+    });
+  });
+
+  it("report missing and malformed controls before sending; the rest is the server's", () => {
+    expect(checkStart("factorChange", { community: "", meteringPoint: "", factor: "", dateFrom: "4.3.2026", dateTo: "" })).toEqual({
+      ok: false,
+      problems: { community: "required", meteringPoint: "required", factor: "required", dateFrom: "date" },
+    });
+    expect(checkStart("resend", { ...form, dateTo: "2026-03-01" })).toEqual({ ok: false, problems: { dateTo: "dateOrder" } });
+    expect(checkStart("resend", form)).toEqual({ ok: false, problems: { dateTo: "required" } });
+    // out of range is the server's answer (on the factor control), so it is sent as typed
+    expect(checkStart("factorChange", { ...form, factor: "150" })).toMatchObject({ ok: true, variables: { factor: 150 } });
+    expect(checkStart("factorChange", { ...form, factor: "1,5" })).toMatchObject({ ok: true, variables: { factor: "1,5" } });
+  });
+
+  it("each process is a mutation on the community with the arguments of its form", () => {
+    for (const kind of START_KINDS) {
+      const spec = START_PROCESSES[kind];
+      expect(spec.mutation).toContain(`${spec.field}(id: $id`);
+      for (const field of spec.fields) expect(spec.mutation).toContain(`${field}: $${field}`);
+    }
+    expect(START_PROCESSES.pointList.fields).toEqual([]);
+  });
+});
+
+// The served schema has these mutations when the server adds the EDA commands
+// (meshkit.adapters.eda.commands.eda_behaviours); an SDL printed without them skips this.
+const real = realSchema();
+const withActions = real?.getMutationType()?.getFields().edaMessageReplay ? real : undefined;
+
+describe("the operator actions' documents", () => {
+  it.skipIf(!withActions)("fit the real schema", () => {
+    const documents = [REPLAY_MUTATION, COMMUNITIES_QUERY, ...START_KINDS.map((k) => START_PROCESSES[k].mutation)];
+    for (const doc of documents) expect(validate(withActions!, parse(doc)).map((e) => e.message), doc).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { buildSchema, type GraphQLInputObjectType } from "graphql";
-import { buildAppModel, humanize, inModelOrder, inputFields } from "../src/lib/schema/model";
+import { buildAppModel, humanize, inModelOrder, inputFields, withTexts } from "../src/lib/schema/model";
+import { ModelTexts } from "../src/lib/i18n/modelText";
 import { fixtureSchema, withBattery } from "./fixtures/schema";
 
 describe("buildAppModel", () => {
@@ -94,6 +95,53 @@ describe("buildAppModel", () => {
     expect(battery.columns.map((c) => c.name)).toEqual(["serialNumber", "capacityKwh", "installedOn", "meteringPoint"]);
     const ref = battery.create!.inputFields.find((f) => f.name === "meteringPointId");
     expect(ref?.reference).toBe("MeteringPoint");
+  });
+});
+
+describe("withTexts", () => {
+  const model = buildAppModel(fixtureSchema());
+  const texts = new ModelTexts({
+    language: "de",
+    languages: ["de", "en"],
+    types: [
+      {
+        name: "MeteringPoint",
+        label: "Zählpunkt",
+        description: "Wo gemessen wird.",
+        fields: [
+          { name: "meteringPointId", label: "Zählpunktnummer", description: "33 Zeichen." },
+          { name: "direction", label: "Richtung", description: null },
+        ],
+      },
+      { name: "NaturalPerson", label: null, description: null, fields: [{ name: "communityId", label: null, description: "Die Gemeinschaft." }] },
+      { name: "Address", label: null, description: null, fields: [{ name: "city", label: "Ort", description: "Gemeinde." }] },
+    ],
+    enums: [{ name: "EnergyDirection", label: null, description: null, values: [{ name: "GENERATION", label: "Einspeisung", description: "Ins Netz." }] }],
+  });
+  const german = withTexts(model, texts);
+
+  it("gives entities, fields, inputs and enum values the language's help texts", () => {
+    const mp = german.byType.get("MeteringPoint")!;
+    expect(mp.description).toBe("Wo gemessen wird.");
+    const id = mp.fields.find((f) => f.name === "meteringPointId")!;
+    expect(id.description).toBe("33 Zeichen.");
+    expect(mp.columns.find((c) => c.name === "meteringPointId")).toMatchObject({ field: { description: "33 Zeichen." } });
+    expect(mp.create!.inputFields.find((f) => f.name === "meteringPointId")?.description).toBe("33 Zeichen.");
+    const direction = mp.fields.find((f) => f.name === "direction")!;
+    expect(direction.enumValues?.find((v) => v.name === "GENERATION")?.description).toBe("Ins Netz.");
+    expect(mp.filterFields.find((f) => f.name === "direction")).toBe(direction);
+    const person = german.byType.get("NaturalPerson")!;
+    expect(person.create!.inputFields.find((f) => f.name === "communityId")?.description).toBe("Die Gemeinschaft.");
+    const address = german.byType.get("EnergyCommunity")!.create!.inputFields.find((f) => f.name === "address")!;
+    expect(address.fields?.find((f) => f.name === "city")?.description).toBe("Gemeinde.");
+  });
+
+  it("keeps the schema's description where the language has none, and the model unchanged", () => {
+    const ec = german.byType.get("EnergyCommunity")!;
+    expect(ec.description).toBe("A renewable energy community.");
+    expect(ec.fields.find((f) => f.name === "name")?.description).toBe("Display name.");
+    expect(german.byPlural.get("meteringPoints")).toBe(german.byType.get("MeteringPoint"));
+    expect(model.byType.get("MeteringPoint")!.fields.find((f) => f.name === "meteringPointId")?.description).toBe("33 characters.");
   });
 });
 

@@ -5,12 +5,15 @@ import { useAuthState } from "../lib/api";
 import { ModelProvider, useModelLoader } from "../lib/schema/loader";
 import { useI18n } from "../lib/i18n/react";
 import type { AppModel } from "../lib/schema/model";
-import { ErrorBox, IdentityMenu, LanguageSelect, Loading, LoginForm } from "../components/common";
+import { ErrorBox, IdentityMenu, LanguageSelect, Loading, SignIn } from "../components/common";
+import { NotificationBell } from "../components/Notifications";
 import { Dashboard } from "./pages/Dashboard";
 import { EntityCreate, EntityDetail, EntityEdit, EntityList, NotFound } from "./pages/entities";
 import { BillingCompare, BillingRunPage, BillingRuns } from "./pages/billing";
 import { EdaMessages, EdaProcesses, EdaProcessPage } from "./pages/eda";
 import { ImportWizard } from "./pages/importWizard";
+import { ChangeRequestList, ChangeRequestPage } from "./pages/changeRequests";
+
 
 export function App() {
   const { t } = useI18n();
@@ -21,7 +24,7 @@ export function App() {
   }, [t]);
 
   let main;
-  if (authRequired || (state.status === "error" && state.unauthorized)) main = <LoginForm />;
+  if (authRequired || (state.status === "error" && state.unauthorized)) main = <SignIn />;
   else if (state.status === "loading") main = <Loading />;
   else if (state.status === "error") main = <ErrorBox errors={[{ message: state.message }]} onRetry={reload} />;
   else {
@@ -51,6 +54,7 @@ function Header({ menu }: { menu?: ReactNode }) {
       {menu}
       <span className="brand">{t("app.title")}</span>
       <div className="topbar-tools">
+        <NotificationBell app="app" />
         <IdentityMenu />
         <LanguageSelect />
       </div>
@@ -98,6 +102,9 @@ function Shell({ model }: { model: AppModel }) {
           <li>
             <NavLink to="/import">{t("nav.import")}</NavLink>
           </li>
+          <li>
+            <NavLink to="/change-requests">{t("nav.changeRequests")}</NavLink>
+          </li>
         </ul>
         <h2 className="nav-heading">{t("nav.data")}</h2>
         <ul>
@@ -121,6 +128,8 @@ function Shell({ model }: { model: AppModel }) {
           <Route path="/eda/outbox" element={<EdaMessages key="outbox" view="outbox" />} />
           <Route path="/eda/quarantine" element={<EdaMessages key="quarantine" view="quarantine" />} />
           <Route path="/import" element={<ImportWizard />} />
+          <Route path="/change-requests" element={<ChangeRequestList />} />
+          <Route path="/change-requests/:id" element={<ChangeRequestPage />} />
           <Route path="/:plural" element={<EntityList />} />
           <Route path="/:plural/new" element={<EntityCreate />} />
           <Route path="/:plural/:id" element={<EntityDetail />} />

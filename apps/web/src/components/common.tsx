@@ -1,6 +1,6 @@
 /** Small shared pieces: language switch, identity, status messages, login. */
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from "react";
-import { devIdentity, login, LoginError, logout, setDevIdentity } from "../lib/auth";
+import { devIdentity, login, LoginError, logout, oidcSignIn, passwordSignIn, setDevIdentity } from "../lib/auth";
 import { useAuthState } from "../lib/api";
 import { LOCALES, isLocale } from "../lib/i18n";
 import { useI18n } from "../lib/i18n/react";
@@ -82,6 +82,32 @@ function DevIdentityForm() {
         <button type="submit">{t("auth.apply")}</button>
       </form>
     </details>
+  );
+}
+
+/**
+ * Signing in: "Sign in with <provider>" when the server has an OIDC issuer, the password form
+ * when it has local accounts, and why an OIDC sign-in just failed (`?signin_error=<reason>`,
+ * where the server's callback sends the browser back).
+ */
+export function SignIn() {
+  const { t } = useI18n();
+  const oidc = oidcSignIn();
+  const failed = new URLSearchParams(globalThis.location?.search ?? "").get("signin_error");
+  return (
+    <>
+      {failed && oidc && (
+        <p className="error" role="alert">
+          {t("auth.signInFailed", { name: oidc.name, reason: failed })}
+        </p>
+      )}
+      {oidc && (
+        <a className="button" href={oidc.href}>
+          {t("auth.signInWith", { name: oidc.name })}
+        </a>
+      )}
+      {passwordSignIn() && <LoginForm />}
+    </>
   );
 }
 

@@ -1,7 +1,10 @@
 /**
- * EDA monitor: queries over EdaMessage / EdaProcess and the pure logic behind the pages —
- * which messages a view shows, deadline status, a process's timeline.
+ * EDA monitor: queries over EdaMessage / EdaProcess, the operator's actions (replaying a
+ * quarantined message, starting a process: behaviour commands of adapters/eda/commands.py, see
+ * docs/eda.md) and the pure logic behind the pages — which messages a view shows, deadline
+ * status, a process's timeline, the checks of the start form.
  */
+import { isDate, type Checked, type FormProblems } from "./commands";
 
 export type MessageView = "inbox" | "outbox" | "quarantine";
 
@@ -114,7 +117,137 @@ export function timeline<T extends TimelineMessage>(messages: readonly T[]): T[]
     .map(({ m }) => m);
 }
 
-/** The CLI line that replays a quarantined message (the API has no replay mutation yet). */
-export function replayCommand(messageEntityId: string): string {
-  return `meshkit eda replay ${messageEntityId}`;
+// --- operator actions ------------------------------------------------------------------------
+
+export const REPLAY_MUTATION = `
+  mutation ReplayEdaMessage($id: ID!, $correctedDocument: String) {
+    edaMessageReplay(id: $id, correctedDocument: $correctedDocument) {
+      message outcome errors { code message path }
+    }
+  }
+`;
+
+export interface ReplayOutcome {
+  message: string;
+  outcome: "processed" | "quarantined";
+  errors: { code: string; message: string; path: string | null }[];
+}
+
+/** The variables of a replay: the stored payload, or the corrected document when one is given. */
+export function replayVariables(id: string, corrected: string): { id: string; correctedDocument?: string } {
+  return corrected.trim() ? { id, correctedDocument: corrected } : { id };
+}
+
+const STARTED = "process message processCode messageCode messageId conversationId";
+
+/** The processes an operator starts, each a mutation on the community. */
+export type StartKind = "onboarding" | "factorChange" | "leave" | "pointList" | "resend";
+
+/** The form's controls a kind uses; the server reports problems by these argument names. */
+export type StartField = "meteringPoint" | "factor" | "dateFrom" | "dateTo";
+
+export const START_PROCESSES: Record<StartKind, { mutation: string; field: string; fields: StartField[] }> = {
+  onboarding: {
+    field: "energyCommunityRequestOnboarding",
+    fields: ["meteringPoint", "factor", "dateFrom"],
+    mutation: `
+  mutation RequestOnboarding($id: ID!, $meteringPoint: String!, $dateFrom: Date!, $factor: BigInt) {
+    energyCommunityRequestOnboarding(id: $id, meteringPoint: $meteringPoint, dateFrom: $dateFrom, factor: $factor) { ${STARTED} }
+  }
+`,
+  },
+  factorChange: {
+    field: "energyCommunityRequestFactorChange",
+    fields: ["meteringPoint", "factor", "dateFrom"],
+    mutation: `
+  mutation RequestFactorChange($id: ID!, $meteringPoint: String!, $factor: BigInt!, $dateFrom: Date!) {
+    energyCommunityRequestFactorChange(id: $id, meteringPoint: $meteringPoint, factor: $factor, dateFrom: $dateFrom) { ${STARTED} }
+  }
+`,
+  },
+  leave: {
+    field: "energyCommunityRequestLeave",
+    fields: ["meteringPoint", "dateFrom"],
+    mutation: `
+  mutation RequestLeave($id: ID!, $meteringPoint: String!, $dateFrom: Date!) {
+    energyCommunityRequestLeave(id: $id, meteringPoint: $meteringPoint, dateFrom: $dateFrom) { ${STARTED} }
+  }
+`,
+  },
+  pointList: {
+    field: "energyCommunityRequestPointList",
+    fields: [],
+    mutation: `
+  mutation RequestPointList($id: ID!) {
+    energyCommunityRequestPointList(id: $id) { ${STARTED} }
+  }
+`,
+  },
+  resend: {
+    field: "energyCommunityRequestEnergyResend",
+    fields: ["meteringPoint", "dateFrom", "dateTo"],
+    mutation: `
+  mutation RequestEnergyResend($id: ID!, $meteringPoint: String!, $dateFrom: Date!, $dateTo: Date!) {
+    energyCommunityRequestEnergyResend(id: $id, meteringPoint: $meteringPoint, dateFrom: $dateFrom, dateTo: $dateTo) { ${STARTED} }
+  }
+`,
+  },
+};
+
+export const START_KINDS = Object.keys(START_PROCESSES) as StartKind[];
+
+export const COMMUNITIES_QUERY = `
+  query EdaCommunities { energyCommunities(first: 100, orderBy: [{ name: ASC }]) { nodes { id name } } }
+`;
+
+export interface StartedProcess {
+  process: string;
+  message: string;
+  processCode: string;
+  messageCode: string;
+  messageId: string;
+  conversationId: string;
+}
+
+export interface StartForm {
+  community: string;
+  meteringPoint: string;
+  factor: string;
+  dateFrom: string;
+  dateTo: string;
+}
+
+/**
+ * The variables of a start, or the problems of the controls the kind uses. Only the form is
+ * checked here (filled in, a date, in order); whether the point, factor and date make a
+ * valid request is the server's answer, shown on the same controls.
+ */
+export function checkStart(kind: StartKind, form: StartForm): Checked<Record<string, unknown>> {
+  const fields = START_PROCESSES[kind].fields;
+  const problems: FormProblems = {};
+  const variables: Record<string, unknown> = { id: form.community };
+  if (!form.community) problems.community = "required";
+  if (fields.includes("meteringPoint")) {
+    const point = form.meteringPoint.replace(/\s+/g, "").toUpperCase();
+    if (!point) problems.meteringPoint = "required";
+    variables.meteringPoint = point;
+  }
+  if (fields.includes("dateFrom")) {
+    if (!form.dateFrom) problems.dateFrom = "required";
+    else if (!isDate(form.dateFrom)) problems.dateFrom = "date";
+    variables.dateFrom = form.dateFrom;
+  }
+  if (fields.includes("dateTo")) {
+    if (!form.dateTo) problems.dateTo = "required";
+    else if (!isDate(form.dateTo)) problems.dateTo = "date";
+    else if (isDate(form.dateFrom) && form.dateTo < form.dateFrom) problems.dateTo = "dateOrder";
+    variables.dateTo = form.dateTo;
+  }
+  if (fields.includes("factor")) {
+    const text = form.factor.trim();
+    if (!text && kind === "factorChange") problems.factor = "required";
+    // A whole number goes as one; anything else as typed, for the API to refuse.
+    if (text) variables.factor = /^\d{1,9}$/.test(text) ? Number(text) : text;
+  }
+  return Object.keys(problems).length > 0 ? { ok: false, problems } : { ok: true, variables };
 }

@@ -5,13 +5,15 @@ import { useQuery } from "urql";
 import { errorList, useAuthState } from "../lib/api";
 import { formatDate, formatDateTime, formatDecimal } from "../lib/format";
 import { useI18n } from "../lib/i18n/react";
-import { EmptyState, ErrorBox, IdentityMenu, LanguageSelect, Loading, LoginForm, PageTitle } from "../components/common";
+import { EmptyState, ErrorBox, IdentityMenu, LanguageSelect, Loading, PageTitle, SignIn } from "../components/common";
+import { NotificationBell } from "../components/Notifications";
 import { devIdentity } from "../lib/auth";
 import { chooseDevMember, memberName, pickerHeaders, type MemberName } from "./member";
 import { MEMBERS_QUERY, MEMBER_QUERY, VIEWER_QUERY } from "./queries";
 import { FileActions, type StoredFile } from "../components/FileActions";
 import { MeteringPointEnergy } from "../components/EnergyPanel";
 import { energyPoints } from "./energy";
+import { ChangeRequests } from "./ChangeRequests";
 
 interface Member extends MemberName {
   id: string;
@@ -57,6 +59,7 @@ interface Viewer {
   viewer: { subject: string; roles: string[]; participantId: string | null } | null;
 }
 
+
 export function Portal() {
   const { t } = useI18n();
   const { authRequired, session } = useAuthState();
@@ -71,12 +74,13 @@ export function Portal() {
         </a>
         <span className="brand">{t("portal.title")}</span>
         <div className="topbar-tools">
+          <NotificationBell app="portal" />
           <IdentityMenu />
           <LanguageSelect />
         </div>
       </header>
       <main id="main" className="main narrow">
-        {authRequired ? <LoginForm /> : <WhoAmI signedIn={!!session} />}
+        {authRequired ? <SignIn /> : <WhoAmI signedIn={!!session} />}
       </main>
     </div>
   );
@@ -349,7 +353,6 @@ function MyEnergy({ member }: { member: Member }) {
 
 function Profile({ member, onSwitch }: { member: Member; onSwitch: (() => void) | undefined }) {
   const { t, locale } = useI18n();
-  const a = member.address;
   return (
     <section aria-labelledby="page-title">
       <PageTitle>{t("portal.profile")}</PageTitle>
@@ -366,15 +369,8 @@ function Profile({ member, onSwitch }: { member: Member; onSwitch: (() => void) 
           <dt>{t("portal.joinedOn")}</dt>
           <dd>{formatDate(locale, member.joinedOn)}</dd>
         </div>
-        <div className="dl-row">
-          <dt>{t("portal.email")}</dt>
-          <dd>{member.email ?? "—"}</dd>
-        </div>
-        <div className="dl-row">
-          <dt>{t("portal.address")}</dt>
-          <dd>{a ? `${a.street}${a.houseNumber ? ` ${a.houseNumber}` : ""}, ${a.postalCode} ${a.city}` : "—"}</dd>
-        </div>
       </dl>
+      <ChangeRequests memberId={member.id} />
       {onSwitch && (
         <button type="button" className="secondary" onClick={onSwitch}>
           {t("portal.switch")}

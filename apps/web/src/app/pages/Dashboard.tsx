@@ -9,6 +9,7 @@ import { formatDate, formatDateTime } from "../../lib/format";
 import { useI18n } from "../../lib/i18n/react";
 import { EmptyState, ErrorBox, Loading, PageTitle } from "../../components/common";
 import { DASHBOARD_QUERY } from "./dashboardQuery";
+import { DashboardFigures } from "./DashboardFigures";
 
 interface Count {
   totalCount: number;
@@ -18,6 +19,7 @@ interface DashboardData {
   participants: Count;
   meteringPoints: Count;
   activeParticipations: Count;
+  pendingChangeRequests: Count;
   billingRuns: Count & {
     nodes: {
       id: string;
@@ -62,7 +64,9 @@ export function Dashboard() {
             <Stat to="/participants" label={t("dash.participants")} value={data.participants.totalCount} />
             <Stat to="/meteringPoints" label={t("dash.meteringPoints")} value={data.meteringPoints.totalCount} />
             <Stat to="/participations?f.status=ACTIVE" label={t("dash.activeParticipations")} value={data.activeParticipations.totalCount} />
+            <Stat to="/change-requests" label={t("dash.pendingChangeRequests")} value={data.pendingChangeRequests.totalCount} />
           </ul>
+          <DashboardFigures communities={data.energyCommunities.nodes} />
           <div className="cards">
             <section className="card" aria-labelledby="dash-communities">
               <h2 id="dash-communities">{t("dash.communities")}</h2>

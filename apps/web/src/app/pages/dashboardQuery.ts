@@ -4,6 +4,7 @@ export const DASHBOARD_QUERY = `
   query Dashboard {
     energyCommunities(first: 5, orderBy: [{ name: ASC }]) { totalCount nodes { id name kind allocationModel } }
     participants(first: 1) { totalCount }
+    pendingChangeRequests: changeRequests(first: 1, filter: { requestState: { eq: PENDING } }) { totalCount }
     meteringPoints(first: 1) { totalCount }
     activeParticipations: participations(first: 1, filter: { status: { eq: ACTIVE } }) { totalCount }
     billingRuns(first: 1, orderBy: [{ createdAt: DESC }]) {

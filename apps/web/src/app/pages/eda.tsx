@@ -1,26 +1,38 @@
 /**
  * The EDA monitor: inbox and outbox, processes with their state and deadline, a process's
- * timeline, quarantined messages with their reason. Replay has no API yet (see docs/apps.md).
+ * timeline, quarantined messages with their reason. Operators (admins, by the policy) replay a
+ * quarantined message — with its stored document or a corrected one — and start processes
+ * (onboarding, factor change, leave, metering-point list, energy data again); see docs/eda.md.
  */
-import { useId, useMemo, useState, type ReactNode } from "react";
+import { Fragment, useId, useMemo, useState, type FormEvent, type ReactNode } from "react";
 import { Link, NavLink, useParams, useSearchParams } from "react-router";
 import { useQuery } from "urql";
 import { errorList } from "../../lib/api";
 import {
+  COMMUNITIES_QUERY,
   EDA_MESSAGES_QUERY,
   EDA_PROCESS_QUERY,
   EDA_PROCESSES_QUERY,
+  REPLAY_MUTATION,
+  START_KINDS,
+  START_PROCESSES,
   VIEW_STATUSES,
+  checkStart,
   deadlineStatus,
   messageFilter,
   messageTime,
   processFilter,
-  replayCommand,
+  replayVariables,
   timeline,
   type MessageView,
+  type ReplayOutcome,
+  type StartForm,
+  type StartKind,
+  type StartedProcess,
 } from "../../lib/eda";
 import { formatDate, formatDateTime } from "../../lib/format";
 import { useI18n } from "../../lib/i18n/react";
+import { CommandErrorBox, CommandField, Done, useCommand } from "../../components/commands";
 import { EmptyState, ErrorBox, Loading, PageTitle } from "../../components/common";
 
 const PAGE = 50;
@@ -114,6 +126,38 @@ function Problems({ errors }: { errors: Problem[] | null }) {
   );
 }
 
+/** Replays one quarantined message: its stored document, or the correction pasted here. */
+function ReplayForm({ id, onDone }: { id: string; onDone: () => void }) {
+  const { t } = useI18n();
+  const [corrected, setCorrected] = useState("");
+  const command = useCommand<ReplayOutcome>(REPLAY_MUTATION, "edaMessageReplay", ["correctedDocument"]);
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const outcome = await command.run(replayVariables(id, corrected));
+    if (outcome?.outcome === "processed") onDone();
+  }
+  const r = command.data;
+  return (
+    <form className="command replay" onSubmit={submit} aria-busy={command.fetching}>
+      <p className="hint">{t("eda.replayHint")}</p>
+      <CommandField label={t("eda.replayCorrected")} name="correctedDocument" command={command}>
+        {(p) => <textarea {...p} rows={6} className="mono" spellCheck={false} value={corrected} onChange={(e) => setCorrected(e.target.value)} />}
+      </CommandField>
+      <CommandErrorBox command={command} />
+      <button type="submit" disabled={command.fetching}>
+        {command.fetching ? t("cmd.running") : t("eda.replaySubmit")}
+      </button>
+      {r && r.outcome === "processed" && <Done>{t("eda.replayProcessed")}</Done>}
+      {r && r.outcome === "quarantined" && (
+        <div role="status">
+          <p className="error">{t("eda.replayQuarantined")}</p>
+          <Problems errors={r.errors} />
+        </div>
+      )}
+    </form>
+  );
+}
+
 export function EdaMessages({ view }: { view: MessageView }) {
   const { t, locale, enumValue } = useI18n();
   const id = useId();
@@ -123,6 +167,7 @@ export function EdaMessages({ view }: { view: MessageView }) {
   const variables = useMemo(() => ({ filter: messageFilter(view, status), first: PAGE, after: paging.after }), [view, status, paging.after]);
   const [result, reexecute] = useQuery<{ edaMessages: Page<Message> }>({ query: EDA_MESSAGES_QUERY, variables });
   const page = result.data?.edaMessages;
+  const [replaying, setReplaying] = useState<string | null>(null);
   const title = t(view === "inbox" ? "eda.inbox" : view === "outbox" ? "eda.outbox" : "eda.quarantine");
   return (
     <section aria-labelledby="page-title">
@@ -154,11 +199,6 @@ export function EdaMessages({ view }: { view: MessageView }) {
           </div>
         </div>
       )}
-      {view === "quarantine" && (
-        <p className="lead">
-          {t("eda.replayHint")} <code>{replayCommand("<id>")}</code>
-        </p>
-      )}
       <ErrorBox errors={errorList(result.error)} onRetry={() => reexecute({ requestPolicy: "network-only" })} />
       {!page && result.fetching && <Loading />}
       {page && page.nodes.length === 0 && <EmptyState>{t(view === "quarantine" ? "eda.noQuarantine" : "eda.noMessages")}</EmptyState>}
@@ -188,33 +228,50 @@ export function EdaMessages({ view }: { view: MessageView }) {
                 {page.nodes.map((m) => {
                   const time = messageTime(m);
                   return (
-                    <tr key={m.id}>
-                      <td>{time ? formatDateTime(locale, time) : "—"}</td>
-                      <th scope="row">
-                        <Link to={`/edaMessages/${encodeURIComponent(m.id)}`}>{m.messageCode}</Link>
-                        <div className="muted mono small">{m.messageId}</div>
-                      </th>
-                      <td>
-                        <State value={m.status} />
-                      </td>
-                      <td className="mono">{(m.direction === "INBOUND" ? m.senderId : m.receiverId) ?? "—"}</td>
-                      <td>
-                        {m.process ? (
-                          <Link to={`/eda/processes/${encodeURIComponent(m.process.id)}`}>{m.process.processCode}</Link>
-                        ) : (
-                          <span className="mono">{m.conversationId ?? "—"}</span>
-                        )}
-                      </td>
-                      <td>{m.responseCodes?.length ? m.responseCodes.join(", ") : "—"}</td>
-                      <td className="wrap">
-                        <Problems errors={m.errors} />
-                      </td>
-                      {view === "quarantine" && (
+                    <Fragment key={m.id}>
+                      <tr>
+                        <td>{time ? formatDateTime(locale, time) : "—"}</td>
+                        <th scope="row">
+                          <Link to={`/edaMessages/${encodeURIComponent(m.id)}`}>{m.messageCode}</Link>
+                          <div className="muted mono small">{m.messageId}</div>
+                        </th>
                         <td>
-                          <code className="small">{replayCommand(m.id)}</code>
+                          <State value={m.status} />
                         </td>
+                        <td className="mono">{(m.direction === "INBOUND" ? m.senderId : m.receiverId) ?? "—"}</td>
+                        <td>
+                          {m.process ? (
+                            <Link to={`/eda/processes/${encodeURIComponent(m.process.id)}`}>{m.process.processCode}</Link>
+                          ) : (
+                            <span className="mono">{m.conversationId ?? "—"}</span>
+                          )}
+                        </td>
+                        <td>{m.responseCodes?.length ? m.responseCodes.join(", ") : "—"}</td>
+                        <td className="wrap">
+                          <Problems errors={m.errors} />
+                        </td>
+                        {view === "quarantine" && (
+                          <td>
+                            <button
+                              type="button"
+                              className="secondary"
+                              aria-expanded={replaying === m.id}
+                              aria-controls={`${id}-replay-${m.id}`}
+                              onClick={() => setReplaying(replaying === m.id ? null : m.id)}
+                            >
+                              {t("eda.replay")}
+                            </button>
+                          </td>
+                        )}
+                      </tr>
+                      {view === "quarantine" && replaying === m.id && (
+                        <tr id={`${id}-replay-${m.id}`}>
+                          <td colSpan={8}>
+                            <ReplayForm id={m.id} onDone={() => reexecute({ requestPolicy: "network-only" })} />
+                          </td>
+                        </tr>
                       )}
-                    </tr>
+                    </Fragment>
                   );
                 })}
               </tbody>
@@ -258,6 +315,100 @@ function Deadline({ deadline, state }: { deadline: string | null; state: string 
   );
 }
 
+const EMPTY_START: StartForm = { community: "", meteringPoint: "", factor: "", dateFrom: "", dateTo: "" };
+
+/** Starts a process: the request is stored and queued; its process shows the outbound message. */
+function StartProcess({ onStarted }: { onStarted: () => void }) {
+  const { t } = useI18n();
+  const kindId = useId();
+  const [kind, setKind] = useState<StartKind>("onboarding");
+  const [form, setForm] = useState<StartForm>(EMPTY_START);
+  const [communities] = useQuery<{ energyCommunities: { nodes: { id: string; name: string }[] } }>({ query: COMMUNITIES_QUERY });
+  const spec = START_PROCESSES[kind];
+  const command = useCommand<StartedProcess>(spec.mutation, spec.field, spec.fields);
+  const options = communities.data?.energyCommunities.nodes ?? [];
+  const community = form.community || (options.length === 1 ? options[0]!.id : "");
+  const set = (name: keyof StartForm) => (e: { target: { value: string } }) => setForm({ ...form, [name]: e.target.value });
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const checked = checkStart(kind, { ...form, community });
+    if (!checked.ok) return command.setProblems(checked.problems);
+    if (await command.run(checked.variables)) onStarted();
+  }
+  const r = command.data;
+  return (
+    <details className="card start-process">
+      <summary>{t("eda.start")}</summary>
+      <form className="command" onSubmit={submit} aria-busy={command.fetching}>
+        <div className="field">
+          <label htmlFor={kindId}>{t("eda.startKind")}</label>
+          <select
+            id={kindId}
+            value={kind}
+            onChange={(e) => {
+              setKind(e.target.value as StartKind);
+              command.reset();
+            }}
+          >
+            {START_KINDS.map((k) => (
+              <option key={k} value={k}>
+                {t(`eda.kind.${k}`)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <CommandField label={t("billing.community")} name="community" command={command}>
+          {(p) => (
+            <select {...p} value={community} onChange={set("community")}>
+              <option value="">—</option>
+              {options.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.name}
+                </option>
+              ))}
+            </select>
+          )}
+        </CommandField>
+        {spec.fields.includes("meteringPoint") && (
+          <CommandField label={t("eda.meteringPoint")} name="meteringPoint" command={command} hint={t("eda.meteringPointHint")}>
+            {(p) => <input {...p} className="mono" autoComplete="off" spellCheck={false} value={form.meteringPoint} onChange={set("meteringPoint")} />}
+          </CommandField>
+        )}
+        {spec.fields.includes("factor") && (
+          <CommandField
+            label={t("eda.factor")}
+            name="factor"
+            command={command}
+            hint={kind === "onboarding" ? t("eda.factorHint") : undefined}
+          >
+            {(p) => <input {...p} type="number" min={1} max={100} step={1} inputMode="numeric" value={form.factor} onChange={set("factor")} />}
+          </CommandField>
+        )}
+        {spec.fields.includes("dateFrom") && (
+          <CommandField label={t("eda.dateFrom")} name="dateFrom" command={command}>
+            {(p) => <input {...p} type="date" value={form.dateFrom} onChange={set("dateFrom")} />}
+          </CommandField>
+        )}
+        {spec.fields.includes("dateTo") && (
+          <CommandField label={t("eda.dateTo")} name="dateTo" command={command}>
+            {(p) => <input {...p} type="date" value={form.dateTo} onChange={set("dateTo")} />}
+          </CommandField>
+        )}
+        <CommandErrorBox command={command} />
+        <button type="submit" disabled={command.fetching}>
+          {command.fetching ? t("cmd.running") : t("eda.startSubmit")}
+        </button>
+      </form>
+      {r && (
+        <Done>
+          {t("eda.startDone", { code: r.messageCode })}{" "}
+          <Link to={`/eda/processes/${encodeURIComponent(r.process)}`}>{t("eda.openProcess", { code: r.processCode })}</Link>
+        </Done>
+      )}
+    </details>
+  );
+}
+
 export function EdaProcesses() {
   const { t, locale, enumValue } = useI18n();
   const id = useId();
@@ -273,6 +424,7 @@ export function EdaProcesses() {
         <span className="kind">{t("eda.title")}</span> {t("eda.processes")}
       </PageTitle>
       <EdaTabs />
+      <StartProcess onStarted={() => reexecute({ requestPolicy: "network-only" })} />
       <div className="list-tools">
         <div className="field inline">
           <label htmlFor={`${id}-s`}>{t("eda.state")}</label>
@@ -366,6 +518,7 @@ export function EdaProcessPage() {
   const { id = "" } = useParams();
   const { t, locale, enumValue, type } = useI18n();
   const [result, reexecute] = useQuery<ProcessData>({ query: EDA_PROCESS_QUERY, variables: { id } });
+  const [replaying, setReplaying] = useState<string | null>(null);
   const p = result.data?.edaProcess;
   const messages = useMemo(() => (p ? timeline(p.messages.nodes) : []), [p]);
   if (result.error && !result.data) return <ErrorBox errors={errorList(result.error)} onRetry={() => reexecute({ requestPolicy: "network-only" })} />;
@@ -447,9 +600,12 @@ export function EdaProcessPage() {
                   </div>
                   {m.errors && m.errors.length > 0 && <Problems errors={m.errors} />}
                   {m.status === "QUARANTINED" && (
-                    <p className="hint">
-                      {t("eda.replayHint")} <code>{replayCommand(m.id)}</code>
-                    </p>
+                    <>
+                      <button type="button" className="secondary" aria-expanded={replaying === m.id} onClick={() => setReplaying(replaying === m.id ? null : m.id)}>
+                        {t("eda.replay")}
+                      </button>
+                      {replaying === m.id && <ReplayForm id={m.id} onDone={() => reexecute({ requestPolicy: "network-only" })} />}
+                    </>
                   )}
                 </li>
               );

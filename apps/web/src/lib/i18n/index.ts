@@ -1,6 +1,7 @@
 /** Locale choice, message lookup and value formatting — framework-free (tested in node). */
 import { de, en, type MessageKey } from "./messages";
 import { modelLabelsDe } from "./modelLabels";
+import type { ModelTexts } from "./modelText";
 import { humanize } from "../names";
 
 export const LOCALES = ["de", "en"] as const;
@@ -67,32 +68,63 @@ export function errorMessageKey(code: string | undefined): MessageKey | undefine
 }
 
 // --- labels of model elements (type, field and enum-value names come from the schema) -------
+//
+// The construction kit's labels per language come from the server (`modelText`, loaded by the
+// I18nProvider for the chosen language); without them (not signed in yet, an older server) the
+// German table in modelLabels.ts and then the name humanized stand in.
 
-/** A type's label, singular or plural: German from the label table, else the name humanized. */
-export function typeLabel(locale: Locale, typeName: string, plural = false): string {
-  if (locale === "de") {
-    const entry = modelLabelsDe.types[typeName];
-    if (entry) return plural ? entry[1] : entry[0];
-  }
-  if (!plural) return humanize(typeName);
-  const word = humanize(typeName);
+const loadedTexts: Partial<Record<Locale, ModelTexts>> = {};
+
+/** Keep the server's texts of one language for the page's lifetime (undefined: forget them). */
+export function setModelTexts(locale: Locale, texts: ModelTexts | undefined): void {
+  if (texts) loadedTexts[locale] = texts;
+  else delete loadedTexts[locale];
+}
+
+export function modelTexts(locale: Locale): ModelTexts | undefined {
+  return loadedTexts[locale];
+}
+
+/** English plural of a label; German plurals cannot be derived, only looked up. */
+function englishPlural(word: string): string {
   if (/[^aeiou]y$/.test(word)) return `${word.slice(0, -1)}ies`;
   if (/(s|x|ch|sh)$/.test(word)) return `${word}es`;
   return `${word}s`;
 }
 
-export function fieldLabel(locale: Locale, fieldName: string): string {
+/**
+ * A type's label, singular or plural: the model's label, else the German table, else the name
+ * humanized. The model has no plurals: English ones are derived, German ones come from the table
+ * when its singular is the model's label — otherwise the singular stands in.
+ */
+export function typeLabel(locale: Locale, typeName: string, plural = false): string {
+  const label = modelTexts(locale)?.type(typeName)?.label ?? undefined;
+  const table = locale === "de" ? modelLabelsDe.types[typeName] : undefined;
+  const singular = label ?? table?.[0] ?? humanize(typeName);
+  if (!plural) return singular;
+  if (locale === "en") return englishPlural(singular);
+  if (table && table[0] === singular) return table[1];
+  return singular;
+}
+
+/** A field's label; name it with its type (`typeName`) for the model's label of that field. */
+export function fieldLabel(locale: Locale, fieldName: string, typeName?: string): string {
+  const label = modelTexts(locale)?.field(fieldName, typeName)?.label;
+  if (label) return label;
   if (locale === "de") {
-    const label = modelLabelsDe.fields[fieldName];
-    if (label) return label;
+    const german = modelLabelsDe.fields[fieldName];
+    if (german) return german;
   }
   return humanize(fieldName);
 }
 
-export function enumLabel(locale: Locale, value: string): string {
+/** An enum value's label; name it with its enum (`enumName`) for the model's label of it. */
+export function enumLabel(locale: Locale, value: string, enumName?: string): string {
+  const label = modelTexts(locale)?.enumValue(value, enumName)?.label;
+  if (label) return label;
   if (locale === "de") {
-    const label = modelLabelsDe.enumValues[value];
-    if (label) return label;
+    const german = modelLabelsDe.enumValues[value];
+    if (german) return german;
   }
   const words = value.replace(/_/g, " ").toLowerCase();
   return words.charAt(0).toUpperCase() + words.slice(1);

@@ -1,8 +1,9 @@
 /**
- * German labels for the energy-community model's names. The schema is in English; until the
- * construction kit carries labels per language (see docs/apps.md), the common names get their
- * German word here. Anything missing falls back to the English name humanized — a new class
- * still shows up, just in English.
+ * German words for the energy-community model's names: only a fallback. The construction kit
+ * carries labels per language and the server serves them (`modelText`, see index.ts); this table
+ * stands in until they are loaded (before sign-in, or from a server without `modelText`), and its
+ * plurals are used where its singular is the model's label (the model has no plurals). Anything
+ * missing falls back to the English name humanized.
  */
 export const modelLabelsDe: {
   types: Record<string, [string, string]>;
@@ -28,6 +29,12 @@ export const modelLabelsDe: {
     EdaProcess: ["EDA-Prozess", "EDA-Prozesse"],
     EdaMessage: ["EDA-Nachricht", "EDA-Nachrichten"],
     Tenant: ["Mandant", "Mandanten"],
+    InformationStatement: ["Informationsschreiben", "Informationsschreiben"],
+    DocumentNumberRange: ["Nummernkreis", "Nummernkreise"],
+    ReconciliationFinding: ["Abweichung zum Netzbetreiber", "Abweichungen zum Netzbetreiber"],
+    AssetFinding: ["Auffälligkeit einer Anlage", "Auffälligkeiten von Anlagen"],
+    ChangeRequest: ["Änderungsantrag", "Änderungsanträge"],
+    Notification: ["Benachrichtigung", "Benachrichtigungen"],
   },
   fields: {
     name: "Name",

@@ -1,8 +1,9 @@
 /** Loads the schema by introspection and provides the application model (management app). */
 import { buildClientSchema, buildSchema, getIntrospectionQuery, type GraphQLSchema, type IntrospectionQuery } from "graphql";
-import { createContext, useContext, useEffect, useState, type ReactNode } from "react";
+import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import { useClient } from "urql";
-import { buildAppModel, type AppModel } from "./model";
+import { useI18n } from "../i18n/react";
+import { buildAppModel, withTexts, type AppModel } from "./model";
 
 type ModelState =
   | { status: "loading" }
@@ -35,8 +36,11 @@ export function useModelLoader(): { state: ModelState; reload: () => void } {
   return { state, reload: () => setAttempt((n) => n + 1) };
 }
 
+/** Provides the model with its help texts in the chosen language (the server's `modelText`). */
 export function ModelProvider({ model, children }: { model: AppModel; children: ReactNode }) {
-  return <ModelContext.Provider value={model}>{children}</ModelContext.Provider>;
+  const { modelTexts } = useI18n();
+  const localized = useMemo(() => (modelTexts ? withTexts(model, modelTexts) : model), [model, modelTexts]);
+  return <ModelContext.Provider value={localized}>{children}</ModelContext.Provider>;
 }
 
 export function useModel(): AppModel {

@@ -25,6 +25,7 @@ import {
   isObjectType,
   isScalarType,
 } from "graphql";
+import type { ModelTexts } from "../i18n/modelText";
 
 export type ValueKind =
   | "id"
@@ -531,6 +532,69 @@ export function entityByPlural(model: AppModel, plural: string): EntityMeta | un
 /** The title field of the entity type `typeName` (its list's first column). */
 export function titleOf(model: AppModel, typeName: string): string {
   return model.byType.get(typeName)?.titleField ?? "id";
+}
+
+/**
+ * The model with the descriptions (help texts) of `texts`' language: per entity, field,
+ * reference, collection, series, input field and enum value, where the server has one; the
+ * schema's (English) description stays where it has none.
+ */
+export function withTexts(model: AppModel, texts: ModelTexts): AppModel {
+  const help = (text: { description?: string | null } | undefined, fallback: string | undefined) => {
+    const description = text?.description ?? fallback;
+    return description ? { description } : {};
+  };
+  const values = (list: EnumValueMeta[] | undefined, enumName: string) =>
+    list?.map((v) => ({ ...withoutDescription(v), ...help(texts.enumValue(v.name, enumName), v.description) }));
+  const field = (f: FieldMeta, owner: string): FieldMeta => ({
+    ...withoutDescription(f),
+    ...help(texts.field(f.name, owner), f.description),
+    ...(f.enumValues ? { enumValues: values(f.enumValues, f.typeName) } : {}),
+    ...(f.fields ? { fields: f.fields.map((inner) => field(inner, f.typeName)) } : {}),
+  });
+  const input = (f: InputFieldMeta, owner: string): InputFieldMeta => ({
+    ...withoutDescription(f),
+    ...help(texts.field(f.name, owner), f.description),
+    ...(f.enumValues ? { enumValues: values(f.enumValues, f.typeName) } : {}),
+    // a record's input type is `<Record>Input`; its texts are the record's
+    ...(f.fields ? { fields: f.fields.map((inner) => input(inner, f.typeName.replace(/Input$/, ""))) } : {}),
+  });
+  const mutation = (m: MutationMeta | undefined, owner: string) =>
+    m ? { mutation: { ...m, inputFields: m.inputFields.map((f) => input(f, owner)) } } : undefined;
+  const entities = model.entities.map((e): EntityMeta => {
+    const owner = e.typeName;
+    const fields = e.fields.map((f) => field(f, owner));
+    const refs = e.refs.map((r) => ({ ...withoutDescription(r), ...help(texts.field(r.name, owner), r.description) }));
+    const byName = new Map(fields.map((f) => [f.name, f] as const));
+    const refByName = new Map(refs.map((r) => [r.name, r] as const));
+    const localized: EntityMeta = {
+      ...withoutDescription(e),
+      ...help(texts.type(owner), e.description),
+      fields,
+      refs,
+      collections: e.collections.map((c) => ({ ...withoutDescription(c), ...help(texts.field(c.name, owner), c.description) })),
+      series: e.series.map((s) => ({ ...withoutDescription(s), ...help(texts.field(s.name, owner), s.description) })),
+      columns: e.columns.map((c) =>
+        c.kind === "field" ? { ...c, field: byName.get(c.name) ?? c.field } : { ...c, ref: refByName.get(c.name) ?? c.ref },
+      ),
+      filterFields: e.filterFields.map((f) => byName.get(f.name) ?? f),
+    };
+    for (const key of ["create", "update", "archive", "erase"] as const) {
+      const m = mutation(e[key], owner);
+      if (m) localized[key] = m.mutation;
+    }
+    return localized;
+  });
+  return {
+    entities,
+    byType: new Map(entities.map((e) => [e.typeName, e] as const)),
+    byPlural: new Map(entities.map((e) => [e.plural, e] as const)),
+  };
+}
+
+function withoutDescription<T extends { description?: string }>(value: T): Omit<T, "description"> {
+  const { description: _description, ...rest } = value;
+  return rest;
 }
 
 export { humanize } from "../names";
