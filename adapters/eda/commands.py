@@ -22,7 +22,8 @@ transactions, as `meshkit eda replay` does, so its exactly-once guarantee is the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
@@ -94,8 +95,15 @@ class _EdaCommands(Behaviour):
         )
 
 
-def _refused(exc: RequestError) -> BehaviourError:
-    return BehaviourError(str(exc), code=exc.code, path=(exc.field,) if exc.field else ())
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """A refused request as the BehaviourError the API reports (its field as the path)."""
+    try:
+        yield
+    except RequestError as exc:
+        raise BehaviourError(
+            str(exc), code=exc.code, path=(exc.field,) if exc.field else ()
+        ) from None
 
 
 class CommunityRequests(_EdaCommands):
@@ -111,7 +119,7 @@ class CommunityRequests(_EdaCommands):
     ) -> StartedProcess:
         """Onboard a metering point (EC_REQ_ONL): send ANFORDERUNG_ECON for its requested
         participation in this community."""
-        try:
+        with _refusals():
             return request_onboarding(
                 self.context(ctx.uow),
                 ctx.uow,
@@ -120,8 +128,6 @@ class CommunityRequests(_EdaCommands):
                 date_from=date_from,
                 factor=factor,
             )
-        except RequestError as exc:
-            raise _refused(exc) from None
 
     @command
     def request_factor_change(
@@ -132,7 +138,7 @@ class CommunityRequests(_EdaCommands):
         date_from: Annotated[date, "the day the new factor applies from (today or later)"],
     ) -> StartedProcess:
         """Change a participation factor (EC_PRTFACT_CHANGE): send ANFORDERUNG_CPF."""
-        try:
+        with _refusals():
             return request_factor_change(
                 self.context(ctx.uow),
                 ctx.uow,
@@ -141,8 +147,6 @@ class CommunityRequests(_EdaCommands):
                 factor=factor,
                 date_from=date_from,
             )
-        except RequestError as exc:
-            raise _refused(exc) from None
 
     @command
     def request_leave(
@@ -152,12 +156,10 @@ class CommunityRequests(_EdaCommands):
         date_from: Annotated[date, "the first day without the participation (today or later)"],
     ) -> StartedProcess:
         """Take a metering point out of this community (EC_REQ_OFF): send ANFORDERUNG_ECOF."""
-        try:
+        with _refusals():
             return request_leave(
                 self.context(ctx.uow), ctx.uow, ctx.entity_id, metering_point, date_from=date_from
             )
-        except RequestError as exc:
-            raise _refused(exc) from None
 
     @command
     def request_point_list(self, ctx: CommandContext) -> StartedProcess:
@@ -173,7 +175,7 @@ class CommunityRequests(_EdaCommands):
         date_to: Annotated[date, "the last day (included; yesterday at the latest)"],
     ) -> StartedProcess:
         """Ask for a metering point's energy data again (CR_REQ_PT): send ANFORDERUNG_PT."""
-        try:
+        with _refusals():
             return request_energy_resend(
                 self.context(ctx.uow),
                 ctx.uow,
@@ -182,8 +184,6 @@ class CommunityRequests(_EdaCommands):
                 date_from=date_from,
                 date_to=date_to,
             )
-        except RequestError as exc:
-            raise _refused(exc) from None
 
 
 class MessageReplay(_EdaCommands):

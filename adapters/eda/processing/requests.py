@@ -107,28 +107,8 @@ def request_onboarding(
         participation = uow.update(
             "Participation", participation["id"], changes, participation["version"]
         )
-    header = _header(ctx, community, "ANFORDERUNG_ECON")
-    request = CMRequest(
-        header=header,
-        process_date=date_from,
-        cm_request_id="Q" + header.message_id[:34],
-        metering_point=metering_point,
-        request=CMRequestDetails(
-            data_type="EnergyCommunityRegistration",
-            date_from=date_from,
-            ec_id=community["community_id"],
-            participation_factor=participation["participation_factor"],
-            energy_direction=EnergyDirection(str(point["direction"]).upper()),
-        ),
-    )
-    return _store(
-        ctx,
-        uow,
-        _outbound(ctx, request, CM_REQUEST_VERSION),
-        community,
-        points=[point["id"]],
-        participations=[participation["id"]],
-        process_date=date_from,
+    return _cm_request(
+        ctx, uow, "ANFORDERUNG_ECON", community, point, metering_point, participation, date_from
     )
 
 
@@ -194,28 +174,8 @@ def request_leave(
     point = _point(uow, metering_point)
     _not_past(ctx, date_from)
     participation = _active(uow, community, point, metering_point, date_from)
-    header = _header(ctx, community, "ANFORDERUNG_ECOF")
-    request = CMRequest(
-        header=header,
-        process_date=date_from,
-        cm_request_id="Q" + header.message_id[:34],
-        metering_point=metering_point,
-        request=CMRequestDetails(
-            data_type="EnergyCommunityRegistration",
-            date_from=date_from,
-            ec_id=community["community_id"],
-            participation_factor=participation["participation_factor"],
-            energy_direction=EnergyDirection(str(point["direction"]).upper()),
-        ),
-    )
-    return _store(
-        ctx,
-        uow,
-        _outbound(ctx, request, CM_REQUEST_VERSION),
-        community,
-        points=[point["id"]],
-        participations=[participation["id"]],
-        process_date=date_from,
+    return _cm_request(
+        ctx, uow, "ANFORDERUNG_ECOF", community, point, metering_point, participation, date_from
     )
 
 
@@ -368,6 +328,43 @@ def _factor_used(uow: UnitOfWork, point_id: str, day: date, *, exclude: str) -> 
 
 
 # -- building and storing ----------------------------------------------------------------------
+
+
+def _cm_request(
+    ctx: EdaContext,
+    uow: UnitOfWork,
+    code: str,
+    community: Entity,
+    point: Entity,
+    metering_point: str,
+    participation: Entity,
+    date_from: date,
+) -> StartedProcess:
+    """A CMRequest (joining with ANFORDERUNG_ECON, leaving with ANFORDERUNG_ECOF) for the
+    point's participation, stored and queued."""
+    header = _header(ctx, community, code)
+    request = CMRequest(
+        header=header,
+        process_date=date_from,
+        cm_request_id="Q" + header.message_id[:34],
+        metering_point=metering_point,
+        request=CMRequestDetails(
+            data_type="EnergyCommunityRegistration",
+            date_from=date_from,
+            ec_id=community["community_id"],
+            participation_factor=participation["participation_factor"],
+            energy_direction=EnergyDirection(str(point["direction"]).upper()),
+        ),
+    )
+    return _store(
+        ctx,
+        uow,
+        _outbound(ctx, request, CM_REQUEST_VERSION),
+        community,
+        points=[point["id"]],
+        participations=[participation["id"]],
+        process_date=date_from,
+    )
 
 
 def _header(ctx: EdaContext, community: Entity, code: str) -> MessageHeader:
