@@ -14,6 +14,14 @@ The EDA issue's target is >= 300,000 values/s parsed and stored. Run on demand:
 
     .venv/bin/python bench/series_load.py [--points 100] [--codes 4] [--intervals 2500]
 
+`--year` measures instead what the allocation of a year waits for (issue #6): a year of
+15-minute values for 1,000 metering points (35 million values, `meshkit energy generate`: 900
+consumers and 100 PV producers, 2026) written through the store month by month, then **read
+back into one polars frame**, timed on its own: everything, and the allocation's read (its
+keys, the two measured codes).
+
+    .venv/bin/python bench/series_load.py --year [--points 1000] [--days 365]
+
 PostgreSQL from MESHKIT_BENCH_DATABASE_URL, else MESHKIT_TEST_DATABASE_URL, else
 postgresql://postgres@127.0.0.1:5432/test; the bench works in a schema of its own, dropped at
 the end.
@@ -24,7 +32,11 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
+import subprocess
 import sys
+import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -89,12 +101,110 @@ def server_version(engine: sa.Engine) -> str:
         return str(conn.exec_driver_sql("SHOW server_version").scalar())
 
 
+def peak_memory_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def resident_mb() -> float:
+    """This process's resident memory now (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def with_memory(run: Callable[[], T]) -> tuple[T, float, float]:
+    """`run()`, its seconds, and how far resident memory rose above where it started while it
+    ran (sampled every 20 ms): the process peak would include the data generation."""
+    base, peak, done = resident_mb(), [0.0], threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.02):
+            peak[0] = max(peak[0], resident_mb())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        result, seconds = timed(run)
+    finally:
+        done.set()
+        sampler.join()
+    return result, seconds, max(peak[0], resident_mb()) - base
+
+
+def generated_year(folder: Path, points: int, days: int) -> pl.DataFrame:
+    """`meshkit energy generate` into a parquet file, keyed like EDA ingestion stores it."""
+    path = folder / "year.parquet"
+    meshkit = Path(sys.executable).with_name("meshkit")
+    consumers, producers = points - points // 10, points // 10
+    arguments = ["--consumers", str(consumers), "--producers", str(producers), "--days", str(days)]
+    subprocess.run(
+        [str(meshkit), "energy", "generate", str(path), *arguments, "--from", "2026-01-01"],
+        check=True,
+        capture_output=True,
+    )
+    return pl.read_parquet(path).with_columns(
+        pl.concat_str(pl.lit("RC100130/"), "metering_point").alias("metering_point")
+    )
+
+
+def year(store: SeriesStore, points: int, days: int) -> None:
+    """Write a generated year month by month, then time reading it back into polars."""
+    with tempfile.TemporaryDirectory() as folder:
+        frame, seconds = timed(lambda: generated_year(Path(folder), points, days))
+    n = frame.height
+    print(
+        f"values: {n:,} = {points:,} metering points x {n // points:,} quarter hours "
+        f"(generated in {seconds:.1f} s)"
+    )
+    month = pl.col("start").dt.convert_time_zone("Europe/Vienna").dt.month()
+    written = 0.0
+    for part in frame.with_columns(month.alias("_month")).partition_by("_month"):
+        _, seconds = timed(
+            lambda p=part: store.write_readings(  # type: ignore[misc]
+                p.drop("_month"), tenant=TENANT, source="M-YEAR"
+            )
+        )
+        written += seconds
+    keys = frame["metering_point"].unique().sort().to_list()
+    codes = frame["meter_code"].unique().sort().to_list()
+    first, last = frame["start"].min(), frame["end"].max()
+    del frame
+    print(f"written:      {written:6.1f} s  {n / written:>11,.0f} values/s (month by month)")
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE meshkit_series_value")
+    assert isinstance(first, datetime) and isinstance(last, datetime)
+    for label, wanted_keys, wanted_codes in (
+        ("everything", None, None),
+        (f"{len(keys):,} keys x {len(codes)} codes", keys, codes),
+    ):
+        best, rose = float("inf"), 0.0
+        rows, size = 0, 0.0
+        for _ in range(2):
+            read, seconds, grew = with_memory(
+                lambda k=wanted_keys, c=wanted_codes: store.read(  # type: ignore[misc]
+                    "energy", k, c, first, last, tenant=TENANT
+                )
+            )
+            best, rose = min(best, seconds), max(rose, grew)
+            rows, size = read.height, read.estimated_size("mb")
+            del read
+        print(
+            f"read {label:26s} {best:6.1f} s  {rows / best:>11,.0f} values/s  ({rows:,} rows, "
+            f"best of 2; frame {size:,.0f} MB, memory rose by up to {rose:,.0f} MB)"
+        )
+    print(f"peak memory of this process {peak_memory_mb():,.0f} MB (generating included)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--points", type=int, default=100)
+    parser.add_argument("--points", type=int, default=None, help="100; with --year 1,000")
     parser.add_argument("--codes", type=int, default=4, choices=range(1, len(CODES) + 1))
     parser.add_argument("--intervals", type=int, default=2_500)
+    parser.add_argument("--year", action="store_true", help="a year written, then read back")
+    parser.add_argument("--days", type=int, default=365, help="with --year: days from 1 January")
     args = parser.parse_args()
+    points = args.points or (1_000 if args.year else 100)
 
     url = database_url()
     schema = f"bench_series_{uuid.uuid4().hex[:8]}"
@@ -106,16 +216,20 @@ def main() -> None:
         model = compile_model(MODELS / "energy_community")
         store = SeriesStore(engine, model)
         store.create_tables()
-        frame, build = timed(lambda: readings(args.points, args.codes, args.intervals))
-        n = len(frame)
         print(
             f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
             f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, polars {pl.__version__}, "
             f"PostgreSQL {server_version(engine)} (local, default settings); "
             f"load average at start {os.getloadavg()[0]:.1f}"
         )
+        if args.year:
+            year(store, points, args.days)
+            print(f"load average at end {os.getloadavg()[0]:.1f} (other processes share the CPUs)")
+            return
+        frame, build = timed(lambda: readings(points, args.codes, args.intervals))
+        n = len(frame)
         print(
-            f"values: {n:,} = {args.points} metering points x {args.codes} codes x "
+            f"values: {n:,} = {points} metering points x {args.codes} codes x "
             f"{args.intervals:,} quarter-hours (frame built in {build:.2f} s)"
         )
 

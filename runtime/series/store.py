@@ -14,6 +14,7 @@ the bucket expressions differ. See docs/series.md.
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -58,6 +59,8 @@ STAGING_TABLE = "meshkit_series_staging"
 CHANGED_TABLE = "meshkit_series_changed"
 NEW_TABLE = "meshkit_series_new"  # all-new rows under row-level security (no COPY FROM there)
 _COPY_CHUNK_ROWS = 250_000
+_COPY_OUT_CHUNK_BYTES = 32 * 1024 * 1024  # CSV parsed per chunk when reading
+_KEY_PROBE_CHUNK = 5_000  # keys per probe statement of _fresh_keys
 _SCALE_FACTOR = 10**VALUE_SCALE
 _SQLITE_TIME = "%Y-%m-%d %H:%M:%S%.6f"  # SQLAlchemy's DATETIME text on SQLite
 
@@ -280,22 +283,28 @@ class SeriesStore:
             "lo": first,
             "hi": last + timedelta(microseconds=1),
         }
-        layers = int(frame["layer"].max() or 1)  # type: ignore[arg-type]
-        inserted = replaced = 0
+        total, inserted, replaced = len(frame), 0, 0
         with self._transaction(connection, tenant) as conn:
             if postgresql:
                 conn.execute(
                     sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:lock, 0))"),
                     {"lock": f"meshkit_series/{tenant}/{qid}"},
                 )
-                if layers == 1 and not _any_stored(conn, params):
-                    # Fast path for new data (the common case: the next day's values): nothing
-                    # stored in the range, so nothing to compare; COPY straight into the table.
-                    _copy_new_values(conn, frame.drop("layer"), params)
-                    return LoadResult(len(frame), 0, 0, tuple(created))
-            # SQLite: new data still goes through staging, but with nothing stored in the range
+            fresh = _fresh_keys(conn, frame, params, postgresql)
+            if postgresql and fresh:
+                # Fast path for new data (the common case: the next day's values): the keys
+                # with nothing stored in the range have nothing to compare; COPY their rows
+                # straight into the table and merge only the rest.
+                new = frame.filter(pl.col("key").is_in(fresh))
+                _copy_new_values(conn, new.drop("layer"), params)
+                inserted = len(new)
+                frame = frame.filter(~pl.col("key").is_in(fresh))
+                if frame.is_empty():
+                    return LoadResult(inserted, 0, 0, tuple(created))
+            # SQLite: new data still goes through staging, but with nothing stored for any key
             # the replay/compare/history/update steps find nothing; only the insert runs.
-            new_only = not postgresql and layers == 1 and not _any_stored(conn, params)
+            new_only = not postgresql and len(fresh) == frame["key"].n_unique()
+            layers = int(frame["layer"].max() or 1)  # type: ignore[arg-type]
             for layer in range(1, layers + 1):
                 # Layer n holds each interval's n-th value of the batch: merged in turn, so a
                 # later source replaces an earlier one exactly as separate loads would.
@@ -317,7 +326,7 @@ class SeriesStore:
         return LoadResult(
             inserted=inserted,
             replaced=replaced,
-            unchanged=len(frame) - inserted - replaced,
+            unchanged=total - inserted - replaced,
             partitions_created=tuple(created),
         )
 
@@ -680,18 +689,34 @@ class _Filters:
 # -- staging and merging -----------------------------------------------------------------------
 
 
-def _any_stored(conn: sa.Connection, params: dict[str, Any]) -> bool:
-    """Whether the series holds any value or history of the tenant in [lo, hi)."""
-    query = _typed(
-        " OR ".join(
-            f"EXISTS (SELECT 1 FROM {table} WHERE tenant = :tenant AND series = :series "
-            'AND "start" >= :lo AND "start" < :hi)'
-            for table in (VALUE_TABLE, HISTORY_TABLE)
-        ).join(("SELECT ", "")),
-        "lo",
-        "hi",
+def _fresh_keys(
+    conn: sa.Connection, frame: pl.DataFrame, params: dict[str, Any], postgresql: bool
+) -> list[str]:
+    """The keys of `frame` whose rows are all new: one value per interval in the batch (layer
+    1 only) and no value or history of the tenant's series stored for the key in [lo, hi).
+
+    One primary-key probe per key and table (an EXISTS each), so a batch of 500 metering points
+    costs a few milliseconds however many values are stored.
+    """
+    single = frame.group_by("key").agg(pl.col("layer").max()).filter(pl.col("layer") == 1)
+    keys = single["key"].to_list()
+    if not keys:
+        return []
+    # The keys as one parameter: an array on PostgreSQL, a JSON list on SQLite.
+    listed = "unnest(CAST(:keys AS text[])) AS k(k)" if postgresql else "json_each(:keys) AS k"
+    candidate = "k.k" if postgresql else "k.value"
+    stored = " OR ".join(
+        f"EXISTS (SELECT 1 FROM {table} WHERE tenant = :tenant AND series = :series "
+        f'AND "key" = {candidate} AND "start" >= :lo AND "start" < :hi)'
+        for table in (VALUE_TABLE, HISTORY_TABLE)
     )
-    return bool(conn.execute(query, params).scalar())
+    query = _typed(f"SELECT {candidate} FROM {listed} WHERE NOT ({stored})", "lo", "hi")
+    fresh: list[str] = []
+    for begin in range(0, len(keys), _KEY_PROBE_CHUNK):
+        part = keys[begin : begin + _KEY_PROBE_CHUNK]
+        bound = part if postgresql else json.dumps(part)
+        fresh += [str(k) for k in conn.execute(query, {**params, "keys": bound}).scalars()]
+    return fresh
 
 
 def _copy_new_values(conn: sa.Connection, frame: pl.DataFrame, params: dict[str, Any]) -> None:
@@ -879,13 +904,34 @@ def _copy_out_values(
         'ORDER BY "key", code, "start") TO STDOUT (FORMAT csv)'
     )
     driver: Any = conn.connection.driver_connection
-    buffer = bytearray()
-    with driver.cursor() as cursor, cursor.copy(statement, params) as copy:
+    frames: list[pl.DataFrame] = []
+    pending = bytearray()
+    with _without_jit(conn), driver.cursor() as cursor, cursor.copy(statement, params) as copy:
         for block in copy:
-            buffer += block
-    if not buffer:
+            pending += block
+            # Parse as the rows come, 32 MB at a time, so memory holds the frame and one
+            # chunk, not the whole CSV twice (a year of 1,000 points is 4 GB of CSV). A chunk
+            # is cut at its last line end, unless a quoted field might hold a line break.
+            if len(pending) >= _COPY_OUT_CHUNK_BYTES and b'"' not in pending:
+                cut = pending.rindex(b"\n") + 1
+                frames.append(pl.read_csv(bytes(pending[:cut]), has_header=False, schema=schema))
+                del pending[:cut]
+    if pending:
+        frames.append(pl.read_csv(bytes(pending), has_header=False, schema=schema))
+    if not frames:
         return pl.DataFrame(schema=schema)
-    return pl.read_csv(bytes(buffer), has_header=False, schema=schema)
+    return pl.concat(frames)
+
+
+@contextmanager
+def _without_jit(conn: sa.Connection) -> Iterator[None]:
+    """PostgreSQL's JIT compiles a large read's expressions for a second or more (measured:
+    bench/series_load.py --year) and gains less than that on a plain scan: off for the read,
+    then as it was. A failed read aborts the transaction, which undoes the setting anyway."""
+    before = conn.exec_driver_sql("SELECT current_setting('jit')").scalar()
+    conn.exec_driver_sql("SELECT set_config('jit', 'off', true)")
+    yield
+    conn.exec_driver_sql("SELECT set_config('jit', %s, true)", (before,))
 
 
 def _select_values_sqlite(

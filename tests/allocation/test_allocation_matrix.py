@@ -27,7 +27,8 @@ def hamilton(amount: int, weights: list[int], whole: int) -> list[int]:
 
 @pytest.mark.parametrize("scale", [1, 10**6, 10**9])
 def test_apportion_matches_the_oracle_also_beyond_int64(scale: int) -> None:
-    # With scale 10**9 the products pass 2**63 and the Python-integer path takes over.
+    # With scale 10**9 the products pass 2**63: the wide integer path (float estimate, exact
+    # residual) takes over; Python integers only beyond it (tests/energy, allocation scale).
     rng = np.random.default_rng(scale % 1000)
     weights = rng.integers(0, 1000, size=(7, 40), dtype=np.int64) * scale
     weights[3, 5] = 0
