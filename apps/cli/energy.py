@@ -439,7 +439,8 @@ def assets_command(
     database_url: DatabaseOpt = None,
     model: ModelOpt = DEFAULT_MODEL,
 ) -> None:
-    """Generation points: specific yield against last year and peers, and outages."""
+    """Generation points: specific yield against last year and peers, and outages, which are
+    stored as asset findings (one per generation unit and day; running again updates them)."""
     first, last = parse_period(period)
     with unit_of_work(database_url, model, tenant) as uow:
         entity = find_community(uow, community)
@@ -478,6 +479,18 @@ def assets_command(
             f"generation while peers produced ({o.first:%H:%M}–{o.last:%H:%M})",
             highlight=False,
             soft_wrap=True,
+        )
+    stored = report.findings
+    out.print(
+        f"asset findings: {stored.opened} new, {stored.reopened} reopened, "
+        f"{stored.updated} updated, {stored.unchanged} unchanged, {stored.resolved} resolved; "
+        f"{stored.open_findings} open in the period",
+        highlight=False,
+    )
+    if stored.without_unit:
+        out.print(
+            f"[yellow]{stored.without_unit} outages at points without a generation unit: not "
+            "stored as findings (add the unit to the metering point)[/yellow]"
         )
 
 

@@ -6,7 +6,9 @@
 * **Outages**: quarter hours in which the point produced nothing (or sent no value) while at
   least half of its peers produced — a day with `min_quarter_hours` of them or more is reported
   with the first and last such quarter hour. Peers producing is the daylight test, so nights,
-  snow and a community-wide cloud cover are not outages.
+  snow and a community-wide cloud cover are not outages. Each outage is stored as an
+  `AssetFinding` per generation unit of the point (asset_findings.py): running the check again
+  updates them, and a day checked again without the outage resolves its findings.
 
 Used by `EnergyCommunity.assets` (bound through CommunityKpis); formulas in docs/allocation.md.
 """
@@ -15,14 +17,15 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 
 from meshkit.models.energy_community.allocation import GENERATION, MeterCode
-from meshkit.runtime import UnitOfWork
+from meshkit.runtime import Entity, UnitOfWork
 
+from .asset_findings import AssetFindingSummary, Outage, record_outages
 from .energy_data import Participations, daily, find_all, series_key, store_of
 from .periods import Period
 
@@ -46,17 +49,6 @@ class AssetPerformance:
 
 
 @dataclass(frozen=True)
-class Outage:
-    """A day on which a point produced nothing while its peers did."""
-
-    metering_point: str
-    day: date
-    quarter_hours: int
-    first: datetime  # start of the first such quarter hour
-    last: datetime  # start of the last one
-
-
-@dataclass(frozen=True)
 class AssetReport:
     community: str  # EC number
     first_day: date
@@ -64,6 +56,7 @@ class AssetReport:
     basis: str
     assets: tuple[AssetPerformance, ...]
     outages: tuple[Outage, ...]
+    findings: AssetFindingSummary  # what this run wrote of the outages as AssetFindings
 
 
 def asset_report(
@@ -74,14 +67,28 @@ def asset_report(
     basis: str,
     min_quarter_hours: int,
 ) -> AssetReport:
+    """The figures of `span` per generation point, its outages, and the outages recorded as
+    AssetFindings (created, updated or resolved in `uow`)."""
     producers = members.frame.filter(pl.col("direction") == GENERATION)
     points = sorted(set(producers["metering_point"].to_list()))
     owner = dict(producers.select("metering_point", "participant").iter_rows())
-    units = _units(uow, [str(members.points[p]["id"]) for p in points])
+    unit_entities = _unit_entities(uow, [str(members.points[p]["id"]) for p in points])
+    units = {point_id: _capacity(found) for point_id, found in unit_entities.items()}
     now = _generation(uow, series, members, span, points)
     before = _generation(uow, series, members, _year_before(span), points)
     quarters = _quarter_hours(uow, series, members, span, points)
     outages = _outages(quarters, min_quarter_hours)
+    findings = record_outages(
+        uow,
+        str(members.community["id"]),
+        span,
+        outages,
+        _checked_days(quarters),
+        {
+            point: [str(u["id"]) for u in unit_entities.get(str(members.points[point]["id"]), [])]
+            for point in points
+        },
+    )
     outage_counts: dict[str, int] = {}
     for outage in outages:
         outage_counts[outage.metering_point] = (
@@ -129,23 +136,34 @@ def asset_report(
         basis=basis,
         assets=tuple(assets),
         outages=tuple(outages),
+        findings=findings,
     )
 
 
-def _units(uow: UnitOfWork, point_ids: list[str]) -> dict[str, tuple[str | None, Decimal | None]]:
-    """Metering point entity id -> (technology, Σ kWp) of its generation units."""
-    found: dict[str, tuple[str | None, Decimal | None]] = {}
+def _unit_entities(uow: UnitOfWork, point_ids: list[str]) -> dict[str, list[Entity]]:
+    """Metering point entity id -> its generation units (active ones, in id order)."""
+    found: dict[str, list[Entity]] = {}
     if not point_ids:
         return found
     for unit in find_all(
-        uow, "GenerationUnit", {"attr": "metering_point", "op": "in", "value": point_ids}
+        uow,
+        "GenerationUnit",
+        {
+            "and": [
+                {"attr": "metering_point", "op": "in", "value": point_ids},
+                {"attr": "state", "value": "active"},
+            ]
+        },
     ):
-        technology, kwp = found.get(str(unit["metering_point"]), (None, None))
-        found[str(unit["metering_point"])] = (
-            technology or str(unit["technology"]),
-            (kwp or Decimal(0)) + Decimal(unit["peak_power"]),
-        )
+        found.setdefault(str(unit["metering_point"]), []).append(unit)
     return found
+
+
+def _capacity(units: list[Entity]) -> tuple[str | None, Decimal | None]:
+    """(technology of the first unit, Σ kWp) of a point's generation units."""
+    if not units:
+        return None, None
+    return str(units[0]["technology"]), sum((Decimal(u["peak_power"]) for u in units), Decimal(0))
 
 
 def _generation(
@@ -202,6 +220,17 @@ def _quarter_hours(
         .join(values, on=["metering_point", "start"], how="left")
         .with_columns(pl.col("value").fill_null(0.0), pl.col("start").dt.date().alias("day"))
     )
+
+
+def _checked_days(quarters: pl.DataFrame) -> dict[str, set[date]]:
+    """The days the outage test ran on, per metering point (those with values of any point)."""
+    if quarters.is_empty():
+        return {}
+    days = quarters.select("metering_point", "day").unique()
+    checked: dict[str, set[date]] = {}
+    for point, day in days.iter_rows():
+        checked.setdefault(point, set()).add(day)
+    return checked
 
 
 def _outages(quarters: pl.DataFrame, min_quarter_hours: int) -> list[Outage]:

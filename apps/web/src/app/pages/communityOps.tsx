@@ -1,7 +1,8 @@
 /**
  * On a community's page: its key figures for a month (energyCommunityKpis) and the allocation
  * and reconciliation of a month (energyCommunityAllocate / energyCommunityReconcile) with
- * their summaries; the findings themselves are ReconciliationFinding entities.
+ * their summaries; the findings themselves are ReconciliationFinding entities. The asset check
+ * and its AssetFindings are in assetFindings.tsx.
  */
 import { useId, useState, type FormEvent } from "react";
 import { Link } from "react-router";
@@ -26,6 +27,7 @@ import type { Locale } from "../../lib/i18n";
 import { useI18n } from "../../lib/i18n/react";
 import { CommandErrorBox, CommandField, Done, useCommand } from "../../components/commands";
 import { EmptyState } from "../../components/common";
+import { AssetFindings } from "./assetFindings";
 
 function today(): string {
   const d = new Date();
@@ -55,6 +57,7 @@ export function CommunityOperations({ id }: { id: string }) {
       <Kpis id={id} month={month} />
       <Allocation id={id} month={month} />
       <Reconciliation id={id} month={month} />
+      <AssetFindings id={id} month={month} />
     </section>
   );
 }
