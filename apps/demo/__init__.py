@@ -5,8 +5,8 @@
 Steps (each prints one line; see docs/demo.md): compile the model library → create
 `<data_dir>/demo.sqlite` anew → load `community.yaml` → onboard every metering point through the
 grid-operator simulator → receive a month of energy data through the message store → the month-end
-commands (allocate, reconcile, key figures, a billing preview, the final run and its SEPA
-files) → a member's change request → notifications → summary.
+commands (allocate, reconcile, key figures, the asset check, a billing preview, the final run
+and its SEPA files) → a member's change request → notifications → summary.
 The month (2026-03, with the spring DST day), the simulator's clock and its seed are fixed, so
 every run gives the same result.
 """
@@ -40,6 +40,7 @@ from meshkit.apps.demo.seed import PAYLOAD_FOLDER, create_database, database_pat
 from meshkit.apps.demo.settlement import (
     Settlement,
     allocate,
+    asset_check,
     bill,
     key_figures,
     read_communities,
@@ -184,6 +185,16 @@ def run(
             f"{s.community.ec_number} self-sufficiency {s.kpis.self_sufficiency or 0} %"
             for s in r
             if s.kpis is not None
+        ),
+    )
+    step(
+        "asset check",
+        each(asset_check),
+        lambda r: ", ".join(
+            f"{s.community.ec_number} {len(s.assets.outages)} outages, "
+            f"{s.assets.findings.opened} new asset findings"
+            for s in r
+            if s.assets is not None
         ),
     )
     step(

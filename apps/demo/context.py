@@ -19,6 +19,9 @@ VIENNA = ZoneInfo("Europe/Vienna")
 MONTH = date(2026, 3, 1)
 #: The simulator's seed: the same energy data on every run.
 SIMULATOR_SEED = 2026
+#: The demo's one faulty day: PV-Anlage Stadel (29.6 kWp, Weinbau Hofer OG) produces nothing on
+#: 17 March while the other plants do, so the month end's asset check has an outage to find.
+OUTAGE = ("AT0030000000000000000000100205002", date(2026, 3, 17))
 TENANT = "demo"
 
 

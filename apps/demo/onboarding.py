@@ -34,7 +34,7 @@ from meshkit.adapters.eda.xml import (
     EnergyDirection,
     MessageHeader,
 )
-from meshkit.apps.demo.context import VIENNA, DemoClock, DemoContext
+from meshkit.apps.demo.context import OUTAGE, VIENNA, DemoClock, DemoContext
 from meshkit.apps.demo.eda_records import eda_context
 from meshkit.runtime import Entity, Repository, UnitOfWork
 
@@ -91,6 +91,9 @@ def build_simulator(
                 p["metering_point_id"], owner_type.get(p["id"], "")
             ),
             peak_power_kw=float(peak.get(p["id"], Decimal(8))),
+            outage_days=frozenset({OUTAGE[1]})
+            if p["metering_point_id"] == OUTAGE[0]
+            else frozenset(),
         )
         for p in points
     ]

@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from meshkit.models.energy_community.behaviours.allocation import AllocationSummary
+from meshkit.models.energy_community.behaviours.assets import AssetReport
 from meshkit.models.energy_community.behaviours.billing import BillingRunResult, SepaResult
 from meshkit.models.energy_community.behaviours.kpis import KpiReport
 from meshkit.models.energy_community.behaviours.reconciliation import ReconciliationSummary
@@ -55,6 +56,7 @@ class Settlement:
     allocation: AllocationSummary | None = None
     reconciliation: ReconciliationSummary | None = None
     kpis: KpiReport | None = None
+    assets: AssetReport | None = None
     preview: BillingRunResult | None = None
     final: BillingRunResult | None = None
     sepa: SepaResult | None = None
@@ -100,6 +102,11 @@ def reconcile(repository: Repository, tenant: str, s: Settlement, month: date) -
 
 def key_figures(repository: Repository, tenant: str, s: Settlement, month: date) -> None:
     s.kpis = call(repository, tenant, s.community, "kpis", period=month)
+
+
+def asset_check(repository: Repository, tenant: str, s: Settlement, month: date) -> None:
+    """Specific yield per generation unit, and its outages stored as AssetFindings."""
+    s.assets = call(repository, tenant, s.community, "assets", period=month)
 
 
 def bill(repository: Repository, tenant: str, s: Settlement, month: date) -> None:

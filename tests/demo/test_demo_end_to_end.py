@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 import meshkit.apps.cli.demo as demo_command
 from meshkit.apps.cli import app
 from meshkit.apps.demo import DemoResult, compile_library, run
+from meshkit.apps.demo.context import OUTAGE
 from meshkit.models.energy_community.allocation import MeterCode
 from meshkit.models.energy_community.behaviours.energy_data import CALCULATED_SERIES
 from meshkit.runtime import Repository, create_engine
@@ -68,6 +69,7 @@ def test_the_cli_runs_the_demo_and_exits_0(demo: tuple[Any, DemoResult, Path]) -
         "allocation",
         "reconciliation",
         "key figures",
+        "asset check",
         "billing",
         "change request",
         "notifications",
@@ -266,8 +268,26 @@ def test_a_pending_change_request_and_notifications_for_the_sign_ins(
     mine = {name: [n for n in notes if n["recipient"] == aid] for name, aid in accounts.items()}
     # The operators are told of the member's request; Maria and Franz of their documents.
     for operator in ("admin", "staff"):
-        assert "change_request" in {n["topic"] for n in mine[operator]}
+        assert {"change_request", "asset_finding"} <= {n["topic"] for n in mine[operator]}
     for member in ("maria", "franz"):
         assert {n["topic"] for n in mine[member]} == {"document_available"}
         assert all(n["read_at"] is None for n in mine[member])
     assert sum(result.notifications.values()) == len(notes)
+
+
+def test_the_asset_check_finds_the_one_outage_day(
+    demo: tuple[Any, DemoResult, Path], repository: Repository
+) -> None:
+    _, result, _ = demo
+    eeg = next(s for s in result.settlements if s.community.ec_number == "RC105970")
+    assert eeg.assets is not None
+    assert [(o.metering_point, o.day) for o in eeg.assets.outages] == [OUTAGE]
+    with repository.unit_of_work(tenant="demo", actor="test") as uow:
+        (finding,) = uow.find("AssetFinding", first=10).items
+        unit = uow.get("GenerationUnit", finding["generation_unit"])
+    assert (finding["day"], finding["kind"], finding["finding_state"]) == (
+        OUTAGE[1],
+        "outage",
+        "open",
+    )
+    assert unit["name"] == "PV-Anlage Stadel" and finding["intervals"] > 20  # a day of daylight

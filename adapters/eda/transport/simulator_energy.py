@@ -94,7 +94,10 @@ def consumption(point: SimulatedMeteringPoint, day: date, seed: int) -> list[flo
 
 
 def generation(point: SimulatedMeteringPoint, day: date, seed: int) -> list[float]:
-    """kWh per quarter-hour from a PV plant: a sine bell between sunrise and sunset."""
+    """kWh per quarter-hour from a PV plant: a sine bell between sunrise and sunset; nothing on
+    the plant's outage days (an inverter fault, for the asset check to find)."""
+    if day in point.outage_days:
+        return [0.0 for _ in quarter_hours(day)]
     rng = _rng(seed, point.metering_point, day)
     season = _season(day)
     length = 12.2 + 3.9 * season  # hours of daylight in Vienna

@@ -34,6 +34,7 @@ class SimulatedMeteringPoint:
     smart_meter: bool = True
     annual_consumption_kwh: float = 3500.0  # consumers: sizes the day profile
     peak_power_kw: float = 8.0  # producers: PV peak power
+    outage_days: frozenset[date] = frozenset()  # producers: days the plant produces nothing
 
 
 @dataclass(slots=True)
