@@ -15,11 +15,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
 
 from meshkit.runtime import Entity, UnitOfWork
 
-from .energy_data import find_all
+from .findings import Findings
 from .periods import Period
 
 FINDING = "AssetFinding"
@@ -103,31 +102,25 @@ def record_outages(
         updated=writer.count["updated"],
         unchanged=writer.count["unchanged"],
         resolved=writer.count["resolved"],
-        open_findings=uow.count(
-            FINDING, {"and": [*writer.in_period, {"attr": "finding_state", "value": "open"}]}
-        ),
+        open_findings=writer.findings.open_count(),
         without_unit=without_unit,
         findings=tuple(sorted(lines, key=lambda f: (f.day, f.metering_point, f.generation_unit))),
     )
 
 
 class _FindingWriter:
-    """Creates and updates the asset findings of one community and period."""
+    """Creates and updates the asset findings of one community and period (findings.py)."""
 
     def __init__(self, uow: UnitOfWork, community_id: str, span: Period, now: datetime):
-        self.uow = uow
-        self.community_id = community_id
-        self.now = now
-        self.in_period: list[dict[str, Any]] = [
-            {"attr": "community", "value": community_id},
-            {"attr": "state", "value": "active"},
-            {"attr": "day", "op": "between", "value": [span.first, span.last]},
-        ]
-        self.existing: dict[Key, Entity] = {
-            (str(f["generation_unit"]), str(f["kind"]), f["day"]): f
-            for f in find_all(uow, FINDING, {"and": self.in_period})
-        }
-        self.count = dict.fromkeys(("opened", "reopened", "updated", "unchanged", "resolved"), 0)
+        self.findings: Findings[Key] = Findings(
+            uow,
+            FINDING,
+            community_id,
+            span,
+            now,
+            key_of=lambda f: (str(f["generation_unit"]), str(f["kind"]), f["day"]),
+        )
+        self.count = self.findings.count
 
     def found(self, unit: str, outage: Outage) -> AssetFindingLine:
         figures = {
@@ -135,47 +128,19 @@ class _FindingWriter:
             "first_interval": outage.first.astimezone(UTC),
             "last_interval": outage.last.astimezone(UTC),
         }
-        existing = self.existing.get((unit, OUTAGE, outage.day))
-        if existing is None:
-            entity = self.uow.create(
-                FINDING,
-                {
-                    **figures,
-                    "community": self.community_id,
-                    "generation_unit": unit,
-                    "kind": OUTAGE,
-                    "day": outage.day,
-                    "finding_state": "open",
-                    "found_at": self.now,
-                    "checked_at": self.now,
-                },
-            )
-            return self._line(entity, outage.metering_point, "opened")
-        if all(existing[name] == value for name, value in figures.items()):
-            entity = self._update(existing, {"checked_at": self.now})
-            return self._line(entity, outage.metering_point, "unchanged")
-        # Other figures are a new situation: it needs a look again, whatever its state was.
-        resolved = existing["finding_state"] == "resolved"
-        again = {"finding_state": "open", **({"found_at": self.now} if resolved else {})}
-        entity = self._update(existing, {**figures, **again, "checked_at": self.now})
-        return self._line(entity, outage.metering_point, "reopened" if resolved else "updated")
+        identity = {"generation_unit": unit, "kind": OUTAGE, "day": outage.day}
+        key = (unit, OUTAGE, outage.day)
+        entity, change = self.findings.found(key, figures, identity)
+        return self._line(entity, outage.metering_point, change)
 
     def fine(self, keys: Iterable[Key], points: Mapping[str, str]) -> list[AssetFindingLine]:
         """Resolve the open and acknowledged findings of checked days without the outage."""
-        lines = []
-        for key in sorted(keys):
-            existing = self.existing.get(key)
-            if existing is None or existing["finding_state"] == "resolved":
-                continue
-            entity = self._update(existing, {"finding_state": "resolved", "checked_at": self.now})
-            lines.append(self._line(entity, points[key[0]], "resolved"))
-        return lines
-
-    def _update(self, entity: Entity, changes: Mapping[str, Any]) -> Entity:
-        return self.uow.update(FINDING, str(entity["id"]), changes, int(entity["version"]))
+        return [
+            self._line(entity, points[key[0]], "resolved")
+            for key, entity in self.findings.fine(keys)
+        ]
 
     def _line(self, entity: Entity, metering_point: str, change: str) -> AssetFindingLine:
-        self.count[change] += 1
         return AssetFindingLine(
             id=str(entity["id"]),
             generation_unit=str(entity["generation_unit"]),

@@ -27,12 +27,12 @@ from .energy_data import (
     MEASURED_CODE,
     OPERATOR_SERIES,
     daily,
-    find_all,
     kwh,
     metering_point_of,
     series_key,
     store_of,
 )
+from .findings import Findings
 from .periods import Period
 
 FINDING = "ReconciliationFinding"
@@ -163,9 +163,7 @@ class CommunityReconciliation(Behaviour):
             reopened=writer.count["reopened"],
             updated=writer.count["updated"],
             resolved=writer.count["resolved"],
-            open_findings=uow.count(
-                FINDING, {"and": [*writer.in_period, {"attr": "finding_state", "value": "open"}]}
-            ),
+            open_findings=writer.findings.open_count(),
             outdated=_outdated(ours, theirs),
             days_without_operator_data=len(calculated_days - reported_days),
             findings=tuple(
@@ -276,22 +274,19 @@ def _intervals(
 
 
 class _FindingWriter:
-    """Creates and updates the findings of one community and period."""
+    """Creates and updates the findings of one community and period (findings.py)."""
 
     def __init__(self, uow: UnitOfWork, community: Mapping[str, Any], span: Period, now: datetime):
         self.uow = uow
-        self.community_id = str(community["id"])
-        self.now = now
-        self.in_period: list[dict[str, Any]] = [
-            {"attr": "community", "value": self.community_id},
-            {"attr": "state", "value": "active"},
-            {"attr": "day", "op": "between", "value": [span.first, span.last]},
-        ]
-        self.existing: dict[Key, Entity] = {
-            (f["metering_point_number"], f["meter_code"], f["day"]): f
-            for f in find_all(uow, FINDING, {"and": self.in_period})
-        }
-        self.count = dict.fromkeys(("opened", "reopened", "updated", "resolved"), 0)
+        self.findings: Findings[Key] = Findings(
+            uow,
+            FINDING,
+            str(community["id"]),
+            span,
+            now,
+            key_of=lambda f: (f["metering_point_number"], f["meter_code"], f["day"]),
+        )
+        self.count = self.findings.count
         self._points: dict[str, str | None] = {}
 
     def found(
@@ -302,55 +297,24 @@ class _FindingWriter:
     ) -> FindingLine:
         ours, theirs = values
         point, code, day = key
-        measured = {
+        figures = {
             "ours": ours,
             "theirs": theirs,
             "deviation": (ours or Decimal(0)) - (theirs or Decimal(0)),
             "intervals": intervals,
-            "checked_at": self.now,
         }
-        existing = self.existing.get(key)
-        if existing is None:
-            entity = self.uow.create(
-                FINDING,
-                {
-                    **measured,
-                    "community": self.community_id,
-                    "metering_point": self._point(point),
-                    "metering_point_number": point,
-                    "meter_code": code,
-                    "day": day,
-                    "finding_state": "open",
-                    "found_at": self.now,
-                },
-            )
-            self.count["opened"] += 1
-            return self._line(entity, "opened")
-        if (existing["ours"], existing["theirs"]) == (ours, theirs):
-            entity = self._update(existing, {"checked_at": self.now})
-            return self._line(entity, "unchanged")
-        # Other values are a new situation: it needs a look again, whatever its state was.
-        resolved = existing["finding_state"] == "resolved"
-        again = {"finding_state": "open", **({"found_at": self.now} if resolved else {})}
-        entity = self._update(existing, {**measured, **again})
-        change = "reopened" if resolved else "updated"
-        self.count[change] += 1
+        identity = {
+            "metering_point": self._point(point),
+            "metering_point_number": point,
+            "meter_code": code,
+            "day": day,
+        }
+        entity, change = self.findings.found(key, figures, identity, ("ours", "theirs"))
         return self._line(entity, change)
 
     def agreeing(self, keys: Iterable[Key]) -> list[FindingLine]:
         """Resolve the open and acknowledged findings whose day now agrees."""
-        lines = []
-        for key in sorted(keys):
-            existing = self.existing.get(key)
-            if existing is None or existing["finding_state"] == "resolved":
-                continue
-            entity = self._update(existing, {"finding_state": "resolved", "checked_at": self.now})
-            self.count["resolved"] += 1
-            lines.append(self._line(entity, "resolved"))
-        return lines
-
-    def _update(self, entity: Entity, changes: Mapping[str, Any]) -> Entity:
-        return self.uow.update(FINDING, str(entity["id"]), changes, int(entity["version"]))
+        return [self._line(entity, "resolved") for _, entity in self.findings.fine(keys)]
 
     def _point(self, metering_point_id: str) -> str | None:
         """The id of the MeteringPoint entity with this metering point id, if any."""
