@@ -66,6 +66,7 @@ export default defineConfig({
     reuseExistingServer: false,
     stdout: "ignore",
     stderr: "pipe",
-    env: { MESHKIT_SESSION_SECRET: randomBytes(32).toString("hex") },
+    // The notifier runs in the server, as the demo's serve command has it (live.spec.ts).
+    env: { MESHKIT_SESSION_SECRET: randomBytes(32).toString("hex"), MESHKIT_NOTIFY: "on" },
   },
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { de, en } from "../src/lib/i18n/messages";
 import {
   NOTIFICATIONS_QUERY,
+  NOTIFICATION_EVENTS_SUBSCRIPTION,
   VIEWER_SUBJECT_QUERY,
   badgeText,
   markReadDocument,
@@ -125,6 +126,7 @@ describe.skipIf(!schema)("against the real schema", () => {
     const documents = [
       NOTIFICATIONS_QUERY,
       VIEWER_SUBJECT_QUERY,
+      NOTIFICATION_EVENTS_SUBSCRIPTION,
       markReadDocument([
         { id: "n1", version: 1 },
         { id: "n2", version: 1 },
@@ -133,5 +135,13 @@ describe.skipIf(!schema)("against the real schema", () => {
     for (const document of documents) {
       expect(validate(schema!, parse(document)).map((e) => e.message)).toEqual([]);
     }
+  });
+});
+
+describe("the websocket of live updates", () => {
+  it("sits beside the page's origin, secure under https", async () => {
+    const { websocketUrl } = await import("../src/lib/api");
+    expect(websocketUrl({ protocol: "http:", host: "127.0.0.1:8000" })).toBe("ws://127.0.0.1:8000/graphql");
+    expect(websocketUrl({ protocol: "https:", host: "eeg.example.org" })).toBe("wss://eeg.example.org/graphql");
   });
 });

@@ -1,16 +1,18 @@
 /**
  * The notification bell of both apps' header: the unread count of the signed-in account, and a
  * list (newest first) with links to what each one is about, "mark read" and "mark all read".
- * GraphQL only (lib/notifications.ts); it asks again every POLL_SECONDS and after each change.
+ * GraphQL only (lib/notifications.ts): a subscription says when one is written or changed,
+ * then it asks again (and every POLL_SECONDS, in case the websocket is down).
  */
 import { useCallback, useEffect, useId, useRef, useState, type CSSProperties } from "react";
 import { Link } from "react-router";
-import { useClient, useQuery, type CombinedError } from "urql";
+import { useClient, useQuery, useSubscription, type CombinedError } from "urql";
 import { errorList, useAuthState } from "../lib/api";
 import { formatDateTime } from "../lib/format";
 import { useI18n } from "../lib/i18n/react";
 import {
   NOTIFICATIONS_QUERY,
+  NOTIFICATION_EVENTS_SUBSCRIPTION,
   POLL_SECONDS,
   VIEWER_SUBJECT_QUERY,
   badgeText,
@@ -56,6 +58,10 @@ function Bell({ app, subject }: { app: AppKind; subject: string }) {
     const timer = window.setInterval(refresh, POLL_SECONDS * 1000);
     return () => window.clearInterval(timer);
   }, [refresh]);
+  useSubscription({ query: NOTIFICATION_EVENTS_SUBSCRIPTION, variables: { recipient: subject } }, (_, event) => {
+    refresh();
+    return event;
+  });
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!open) return;

@@ -1,7 +1,16 @@
 /** The GraphQL client (urql) and the application model loaded from the server's schema. */
 import { useEffect, useState, useSyncExternalStore, type ReactNode } from "react";
-import { Client, Provider, cacheExchange, fetchExchange, mapExchange, type CombinedError } from "urql";
-import { authHeaders, currentSession, handleUnauthorized, isAuthRequired, onAuthChange } from "./auth";
+import { createClient as createWsClient, type Client as WsClient } from "graphql-ws";
+import {
+  Client,
+  Provider,
+  cacheExchange,
+  fetchExchange,
+  mapExchange,
+  subscriptionExchange,
+  type CombinedError,
+} from "urql";
+import { authHeaders, connectionParams, currentSession, handleUnauthorized, isAuthRequired, onAuthChange } from "./auth";
 import type { GraphQLErrorLike } from "./errors";
 
 export const GRAPHQL_URL = "/graphql";
@@ -13,7 +22,20 @@ const authAwareFetch: typeof fetch = async (input, init) => {
   return response;
 };
 
+/** The websocket URL of the API (graphql-transport-ws), beside the page's own origin. */
+export function websocketUrl(location: { protocol: string; host: string }): string {
+  return `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}${GRAPHQL_URL}`;
+}
+
+/** Subscriptions (live updates) go over one websocket per client, opened on first use and
+ * closed when nobody listens; the session cookie signs it in (dev mode: the headers). */
+function websocketClient(): WsClient | undefined {
+  if (typeof WebSocket === "undefined" || typeof location === "undefined") return undefined;
+  return createWsClient({ url: websocketUrl(location), connectionParams, lazy: true, retryAttempts: 5 });
+}
+
 export function createApiClient(): Client {
+  const ws = websocketClient();
   return new Client({
     url: GRAPHQL_URL,
     exchanges: [
@@ -25,6 +47,20 @@ export function createApiClient(): Client {
       }),
       cacheExchange,
       fetchExchange,
+      ...(ws
+        ? [
+            subscriptionExchange({
+              forwardSubscription(request) {
+                const input = { ...request, query: request.query || "" };
+                return {
+                  subscribe(sink) {
+                    return { unsubscribe: ws.subscribe(input, sink) };
+                  },
+                };
+              },
+            }),
+          ]
+        : []),
     ],
     fetch: authAwareFetch,
     fetchOptions: () => ({ headers: authHeaders() }),

@@ -23,8 +23,19 @@ export type AppKind = "app" | "portal";
 
 /** How many the bell's list shows; older ones stay in the data pages. */
 export const LIST_SIZE = 20;
-/** Seconds between checks for new ones (no websocket needed). */
+/** Seconds between checks for new ones when the websocket is down (a fallback only: the
+ * subscription below says at once when one is written or changed). */
 export const POLL_SECONDS = 60;
+
+/** Live updates: an event for every notification of `recipient` written or changed (the server
+ * checks each against the policy and the filter before it sends it). */
+export const NOTIFICATION_EVENTS_SUBSCRIPTION = `
+  subscription NotificationEvents($recipient: String!) {
+    notificationEvents(filter: { recipient: { eq: $recipient } }, kinds: [CREATED, UPDATED]) {
+      position kind entityId
+    }
+  }
+`;
 
 export const NOTIFICATIONS_QUERY = `
   query Notifications($mine: NotificationFilter!, $unread: NotificationFilter!, $first: Int!) {
