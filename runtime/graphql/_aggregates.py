@@ -2,6 +2,10 @@
 
 Only the measures the client selected are computed: the resolver reads its own selection set
 (fragments included, over-approximated: a fragment's fields count whatever its type condition).
+
+Under a to-many end held by the other side's foreign key (`energyCommunity {
+participationsAggregate(groupBy: [STATUS]) { ... } }`) the aggregate is per parent, and still
+one statement for all parents of a level: grouped by that foreign key first, split afterwards.
 """
 
 from __future__ import annotations
@@ -17,9 +21,18 @@ from graphql import (
 )
 
 from meshkit.runtime import ValidationError
-from meshkit.runtime.graphql._batches import Level, Resolver, context_of
-from meshkit.runtime.graphql._context import Info
-from meshkit.runtime.graphql._filters import locate_query_errors
+from meshkit.runtime.graphql._batches import (
+    Level,
+    Resolver,
+    Row,
+    context_of,
+    end_hidden,
+    freeze,
+)
+from meshkit.runtime.graphql._context import Info, RequestContext
+from meshkit.runtime.graphql._filters import TranslatedFilter, locate_query_errors
+from meshkit.runtime.graphql._reader import Navigation
+from meshkit.runtime.query import Filter
 
 FUNCTIONS = ("sum", "avg", "min", "max")
 
@@ -31,34 +44,91 @@ def aggregate(class_qid: str, attributes: Mapping[str, Mapping[str, str]]) -> Re
         context = context_of(info)
         where = context.translator.where(class_qid, args.get("filter"))
         group_by: list[str] = list(args.get("group_by") or [])
-        measures: dict[str, dict[str, Any]] = {"count": {"fn": "count"}}
-        for function, fields in _selected(info):
-            attr = attributes.get(function, {}).get(fields)
-            if attr is not None:
-                measures[f"{function}:{attr}"] = {"fn": function, "attr": attr}
-        secured = context.secured
-        try:
-            if secured is None:
-                groups = context.uow.aggregate(class_qid, measures, group_by, where.where)
-            else:  # group-by and measure paths checked, the row rules ANDed into the filter
-                groups = secured.aggregate(class_qid, measures, group_by, where.where)
-        except ValidationError as exc:
-            raise locate_query_errors(exc, where if secured is None else None) from None
-        keys = Level()
-        result = []
-        for group in groups:
-            entry: dict[str, Any] = {fn: {} for fn in FUNCTIONS}
-            entry["count"] = group["count"]
-            for name in measures:
-                if ":" in name:
-                    function, attr = name.split(":", 1)
-                    entry[function][attr] = group[name]
-            key = {path: group[path] for path in group_by}
-            entry["key"] = keys.add({"type": class_qid, **key}) if group_by else None
-            result.append(entry)
-        return result
+        measures = _measures(info, attributes)
+        groups = _groups(context, class_qid, measures, group_by, where, where.where)
+        return _entries(class_qid, groups, measures, group_by)
 
     return resolve
+
+
+def related_aggregate(
+    nav: Navigation, inverse: str, attributes: Mapping[str, Mapping[str, str]]
+) -> Resolver:
+    """The aggregate of a to-many end per parent; `inverse` is the other class's to-one end
+    (the foreign key) back to the parent."""
+
+    def resolve(row: Row, info: Info, **args: Any) -> list[dict[str, Any]]:
+        context = context_of(info)
+        group_by: list[str] = list(args.get("group_by") or [])
+        if end_hidden(context, row, nav):
+            context.translator.where(nav.other, args.get("filter"))  # bad arguments all the same
+            return []
+        measures = _measures(info, attributes)
+        key = ("aggregate", nav.owner, nav.name, freeze(args), tuple(sorted(measures)))
+        per_parent: dict[str, list[dict[str, Any]]] | None = row.level.cache.get(key)
+        if per_parent is None:  # the level's first row: one statement for every parent
+            where = context.translator.where(nav.other, args.get("filter"))
+            parents: Filter = {"attr": inverse, "op": "in", "value": row.level.parent_ids(nav)}
+            scoped: Filter = parents if where.where is None else {"and": [parents, where.where]}
+            groups = _groups(context, nav.other, measures, [inverse, *group_by], where, scoped)
+            per_parent = {}
+            for group in groups:
+                per_parent.setdefault(str(group.pop(inverse)), []).append(group)
+            row.level.cache[key] = per_parent
+        groups = per_parent.get(row.entity["id"], [])
+        if not groups and not group_by:  # no rows: still one entry, as the root aggregate has
+            groups = [{name: 0 if name == "count" else None for name in measures}]
+        return _entries(nav.other, groups, measures, group_by)
+
+    return resolve
+
+
+def _measures(info: Info, attributes: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, Any]]:
+    measures: dict[str, dict[str, Any]] = {"count": {"fn": "count"}}
+    for function, fields in _selected(info):
+        attr = attributes.get(function, {}).get(fields)
+        if attr is not None:
+            measures[f"{function}:{attr}"] = {"fn": function, "attr": attr}
+    return measures
+
+
+def _groups(
+    context: RequestContext,
+    class_qid: str,
+    measures: Mapping[str, Mapping[str, Any]],
+    group_by: list[str],
+    translated: TranslatedFilter,
+    where: Filter | None,
+) -> list[dict[str, Any]]:
+    secured = context.secured
+    try:
+        if secured is None:
+            return context.uow.aggregate(class_qid, measures, group_by, where)
+        # group-by and measure paths checked, the row rules ANDed into the filter
+        return secured.aggregate(class_qid, measures, group_by, where)
+    except ValidationError as exc:
+        raise locate_query_errors(exc, translated if secured is None else None) from None
+
+
+def _entries(
+    class_qid: str,
+    groups: list[dict[str, Any]],
+    measures: Mapping[str, Mapping[str, Any]],
+    group_by: list[str],
+) -> list[dict[str, Any]]:
+    keys = Level()
+    result = []
+    for group in groups:
+        entry: dict[str, Any] = {fn: {} for fn in FUNCTIONS}
+        entry["count"] = group["count"]
+        for name in measures:
+            if ":" in name:
+                function, attr = name.split(":", 1)
+                entry[function][attr] = group[name]
+        key = {path: group[path] for path in group_by}
+        entry["key"] = keys.add({"type": class_qid, **key}) if group_by else None
+        result.append(entry)
+    return result
 
 
 def _selected(info: Info) -> Iterator[tuple[str, str]]:

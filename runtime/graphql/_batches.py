@@ -189,7 +189,7 @@ def secured(
     return guard.read_filter(class_qid, where)
 
 
-def _end_hidden(context: RequestContext, row: Row, nav: Navigation) -> bool:
+def end_hidden(context: RequestContext, row: Row, nav: Navigation) -> bool:
     guard = context.guard
     return guard is not None and not guard.end_visible(row.entity["type"], nav.name)
 
@@ -427,7 +427,7 @@ def to_one_elsewhere(nav: Navigation) -> Resolver:
 
     def resolve(row: Row, info: Info) -> Row | None:
         context = context_of(info)
-        if _end_hidden(context, row, nav):
+        if end_hidden(context, row, nav):
             return None
         _, names = _selection(row, info, connection=False)
         key = ("one", nav.owner, nav.name, names)
@@ -450,7 +450,7 @@ def to_many(nav: Navigation) -> Resolver:
 
     def resolve(row: Row, info: Info, **args: Any) -> Connection:
         context = context_of(info)
-        if _end_hidden(context, row, nav):
+        if end_hidden(context, row, nav):
             query_args(info, nav.other, args)  # bad arguments are an error all the same
             return Connection([], False, False, lambda: 0)
         arguments, names = _selection(row, info, connection=True, args=args)

@@ -366,6 +366,9 @@ class SchemaBuilder:
                     self.connection_args(other.qid),
                     resolve=_batches.to_many(nav),
                 )
+                inverse = self._inverse_held(nav)
+                if inverse is not None and name + "Aggregate" not in fields:
+                    fields[name + "Aggregate"] = self.related_aggregate_field(nav, inverse)
             elif nav.way is Way.HELD:
                 assert nav.fk is not None
                 target = self.entity_type(other)
@@ -882,7 +885,48 @@ class SchemaBuilder:
         return cast("GraphQLInputObjectType", self._cache[key])
 
     # ================================================================== aggregates
+    def _inverse_held(self, nav: Navigation) -> str | None:
+        """The other class's to-one end back along `nav`, when the other class holds it as a
+        foreign key and is aggregated in one table (so a per-parent aggregate is one GROUP BY)."""
+        if nav.way is not Way.REVERSE or len(self.storage.of(nav.other).tables) != 1:
+            return None
+        for end in self.model.classes[nav.other].ends.values():
+            if end.association == nav.end.association and end.side != nav.end.side:
+                back = navigation(self.storage, nav.other, end.name)
+                return end.name if back.way is Way.HELD and not end.many else None
+        return None
+
     def aggregate_field(self, cls: ClassDef) -> GraphQLField:
+        out, args, measured = self._aggregate_parts(cls)
+        return GraphQLField(
+            out,
+            args,
+            resolve=_aggregates.aggregate(cls.qid, measured),
+            description="Count, sum, avg, min and max; one entry per group (one without groupBy).",
+        )
+
+    def related_aggregate_field(self, nav: Navigation, inverse: str) -> GraphQLField:
+        """`<end>Aggregate` of a to-many end whose other class holds the foreign key back."""
+        out, args, measured = self._aggregate_parts(self.model.classes[nav.other])
+        return GraphQLField(
+            out,
+            args,
+            resolve=_aggregates.related_aggregate(nav, inverse, measured),
+            description="The aggregate of this end's entities for this parent (as the class's "
+            "root aggregate: one entry per group, one without groupBy).",
+        )
+
+    def _aggregate_parts(
+        self, cls: ClassDef
+    ) -> tuple[GraphQLOutputType, dict[str, GraphQLArgument], dict[str, dict[str, str]]]:
+        """The aggregate type of `cls`, its arguments and its measured attributes (made once:
+        the root field and every to-many end to `cls` share them)."""
+        key = ("aggregate", cls.qid)
+        if key in self._cache:
+            return cast(
+                "tuple[GraphQLOutputType, dict[str, GraphQLArgument], dict[str, dict[str, str]]]",
+                self._cache[key],
+            )
         name = self.names[cls.qid]
         attrs = [a for a in cls.attributes.values() if a.name not in HIDDEN]
         measured: dict[str, dict[str, str]] = {}
@@ -916,12 +960,9 @@ class SchemaBuilder:
         if groupable:
             group_by = GraphQLEnumType(f"{name}GroupBy", groupable)
             args["groupBy"] = GraphQLArgument(_list_of(group_by), out_name="group_by")
-        return GraphQLField(
-            GraphQLNonNull(_list_of(aggregate)),
-            args,
-            resolve=_aggregates.aggregate(cls.qid, measured),
-            description="Count, sum, avg, min and max; one entry per group (one without groupBy).",
-        )
+        parts = (GraphQLNonNull(_list_of(aggregate)), args, measured)
+        self._cache[key] = parts
+        return parts
 
     def _group_keys(
         self, cls: ClassDef
