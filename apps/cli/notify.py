@@ -89,6 +89,12 @@ def mail_settings(environ: Mapping[str, str]) -> SmtpSettings | None:
     return SmtpSettings.from_env(environ)
 
 
+#: Events per transaction of the notifier. Small, because on SQLite (one writer at a time) a
+#: notifier running inside `meshkit serve` holds the write lock for its whole transaction: with
+#: 500 events a batch took seconds on a busy machine and a sign-in waiting for the lock failed.
+BATCH = 50
+
+
 class NotifyLoop:
     """One round: the notifier's events, then the mailer's due e-mails."""
 
@@ -98,6 +104,7 @@ class NotifyLoop:
             accounts=LocalAccounts(repo.engine).accounts,
             language=language,
             email=smtp is not None,
+            batch=BATCH,
         )
         self.mailer = Mailer(repo, SmtpPostbox(smtp)) if smtp is not None else None
 
