@@ -95,9 +95,25 @@ def _sqlite_engine(url: URL, **engine_args: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        at_once = connection.get_execution_options().get(WRITE_AT_ONCE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if at_once else "BEGIN")
 
     return engine
+
+
+#: Execution option (SQLite): begin with BEGIN IMMEDIATE. A deferred transaction that reads and
+#: then writes fails at once with "database is locked" if another connection committed in
+#: between (WAL: its snapshot is stale, and SQLite does not wait for that); an immediate one
+#: takes the write lock first, waiting up to busy_timeout for a writer to finish.
+WRITE_AT_ONCE = "meshkit_write_at_once"
+
+
+def for_writing(engine: Engine) -> Engine:
+    """`engine` for transactions that read and then write (sign-ins, sessions): on SQLite
+    they take the write lock when they begin; other databases are unchanged."""
+    if engine.dialect.name != "sqlite":
+        return engine
+    return engine.execution_options(**{WRITE_AT_ONCE: True})
 
 
 def _postgresql_engine(

@@ -45,7 +45,7 @@ from meshkit.runtime.audit import (
 )
 from meshkit.runtime.behaviours.behaviour import HOOKS, Change, CommandContext, LinkChange
 from meshkit.runtime.behaviours.registry import BehaviourRegistry, ClassBehaviours
-from meshkit.runtime.database import ALL_TENANTS, all_tenants, begin_in_tenant
+from meshkit.runtime.database import ALL_TENANTS, all_tenants, begin_in_tenant, for_writing
 from meshkit.runtime.errors import (
     ConflictError,
     EraseRefusedError,
@@ -129,17 +129,22 @@ class Repository:
         self.storage.metadata.drop_all(self.engine)
 
     @contextmanager
-    def unit_of_work(self, *, tenant: str, actor: str) -> Iterator[UnitOfWork]:
+    def unit_of_work(
+        self, *, tenant: str, actor: str, writing: bool = False
+    ) -> Iterator[UnitOfWork]:
         """One transaction in `tenant`, committed when the block ends without an exception.
 
         Its events are written to the outbox just before the commit; in-process subscribers
-        hear of them after it.
+        hear of them after it. `writing`: it will write after reading, so on SQLite it takes
+        the write lock when it begins (database.for_writing) instead of failing if another
+        connection commits in between.
         """
         if not tenant:
             raise ValueError("a unit of work needs a tenant")
         if tenant == ALL_TENANTS:
             raise ValueError(f"'{ALL_TENANTS}' is not a tenant: it stands for all of them")
-        with self.engine.connect() as connection:
+        engine = for_writing(self.engine) if writing else self.engine
+        with engine.connect() as connection:
             with begin_in_tenant(connection, tenant):
                 uow = UnitOfWork(self, connection, tenant, actor)
                 yield uow

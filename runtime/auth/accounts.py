@@ -24,6 +24,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from meshkit.runtime.database import for_writing
+
 from .errors import AccountLockedError, AuthenticationError
 from .principal import AuthMethod, Principal
 from .session_store import ACCOUNT_DISABLED
@@ -176,7 +178,7 @@ class LocalAccounts:
             "created_at": now,
         }
         try:
-            with self.engine.begin() as connection:
+            with for_writing(self.engine).begin() as connection:
                 connection.execute(auth_account.insert().values(row))
         except IntegrityError:
             raise DuplicateAccount(
@@ -224,7 +226,7 @@ class LocalAccounts:
         """Disable (or enable) an account; disabling ends its open sessions at once."""
         self._update(tenant, account_id, disabled=disabled)
         if disabled:
-            with self.engine.begin() as connection:
+            with for_writing(self.engine).begin() as connection:
                 connection.execute(
                     auth_session.update()
                     .where(
@@ -243,7 +245,9 @@ class LocalAccounts:
         """The principal of the account with this user name or e-mail and password."""
         key = _fold(login)
         refusal: AuthenticationError | None = None
-        with self.engine.begin() as connection:  # a refused login still commits its count
+        with for_writing(
+            self.engine
+        ).begin() as connection:  # a refused login still commits its count
             row = self._row(connection, tenant, login=key)
             now = self._clock()
             if row is None:
@@ -314,7 +318,7 @@ class LocalAccounts:
         )
 
     def _update(self, tenant: str, account_id: str, **values: Any) -> None:
-        with self.engine.begin() as connection:
+        with for_writing(self.engine).begin() as connection:
             result = connection.execute(
                 auth_account.update()
                 .where(auth_account.c.tenant == tenant, auth_account.c.id == account_id)

@@ -31,6 +31,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from meshkit.runtime.database import for_writing
+
 from .errors import AuthenticationError
 from .principal import AuthMethod, Principal
 from .store import auth_account, auth_session
@@ -122,7 +124,7 @@ class SessionStore:
             "ended_at": None,
             "end_reason": None,
         }
-        with self.engine.begin() as connection:
+        with for_writing(self.engine).begin() as connection:
             # Keep the table small: a tenant's sessions that ended a day ago go with each start.
             connection.execute(
                 auth_session.delete().where(
@@ -154,7 +156,7 @@ class SessionStore:
 
     def end(self, session_id: str, reason: str = SIGNED_OUT) -> bool:
         """End one session; False if it had ended already (or never existed)."""
-        with self.engine.begin() as connection:
+        with for_writing(self.engine).begin() as connection:
             result = connection.execute(
                 auth_session.update()
                 .where(auth_session.c.id == session_id, auth_session.c.ended_at.is_(None))
@@ -178,7 +180,7 @@ class SessionStore:
             if subject is not None
             else auth_session.c.account_id == account_id
         )
-        with self.engine.begin() as connection:
+        with for_writing(self.engine).begin() as connection:
             result = connection.execute(
                 auth_session.update()
                 .where(
@@ -227,7 +229,7 @@ class SessionStore:
             .where(auth_session.c.id == session_id)
         )
         row: Any
-        with self.engine.begin() as connection:
+        with for_writing(self.engine).begin() as connection:
             row = connection.execute(query).mappings().first() if session_id else None
             if row is None:
                 raise AuthenticationError("session-invalid", "the session is not known")
