@@ -164,7 +164,6 @@ class ModelSchema(BaseSchema):
             return ExecutionResult(data=None, errors=[_websocket_only()])
         if not isinstance(context_value, RequestContext):
             raise TypeError("execute needs a RequestContext as context_value")
-        context_value.writing = operation is OperationType.MUTATION
         try:
             result = graphql_execute(
                 self.graphql_schema,
