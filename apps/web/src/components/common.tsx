@@ -201,3 +201,54 @@ export function PageTitle({ children }: { children: ReactNode }) {
     </h1>
   );
 }
+
+/**
+ * A list page's result: the error (with retry), loading, the empty state, then the count and
+ * the table in a focusable region that scrolls on small screens, captioned for screen readers.
+ * `children` renders the table's head and body of a page with rows; `footer` (a pager) follows.
+ */
+export function ListFrame<P extends { totalCount: number; nodes: unknown[] }>({
+  errors,
+  onRetry,
+  fetching,
+  page,
+  empty,
+  caption,
+  children,
+  footer,
+}: {
+  errors: GeneralError[];
+  onRetry: () => void;
+  fetching: boolean;
+  page: P | undefined;
+  empty: ReactNode;
+  caption: ReactNode;
+  children: (page: P) => ReactNode;
+  footer?: (page: P) => ReactNode;
+}) {
+  const { t } = useI18n();
+  const id = useId();
+  return (
+    <>
+      <ErrorBox errors={errors} onRetry={onRetry} />
+      {!page && fetching && <Loading />}
+      {page && page.nodes.length === 0 && <EmptyState>{empty}</EmptyState>}
+      {page && page.nodes.length > 0 && (
+        <>
+          <p className="count" aria-live="polite">
+            {t("list.count", { count: page.totalCount })}
+          </p>
+          <div className="table-wrap" tabIndex={0} role="region" aria-labelledby={`${id}-cap`}>
+            <table>
+              <caption id={`${id}-cap`} className="sr-only">
+                {caption}
+              </caption>
+              {children(page)}
+            </table>
+          </div>
+          {footer?.(page)}
+        </>
+      )}
+    </>
+  );
+}

@@ -12,7 +12,7 @@ import { formatDateTime } from "../../lib/format";
 import { useI18n } from "../../lib/i18n/react";
 import { memberName, type MemberName } from "../../lib/names";
 import { useModel } from "../../lib/schema/loader";
-import { EmptyState, ErrorBox, Loading, PageTitle } from "../../components/common";
+import { EmptyState, ErrorBox, ListFrame, Loading, PageTitle } from "../../components/common";
 import { CommandErrorBox, CommandField, ConfirmDialog, useCommand } from "../../components/commands";
 import {
   APPROVE_CHANGE_REQUEST,
@@ -80,47 +80,14 @@ export function ChangeRequestList() {
           </select>
         </div>
       </div>
-      <ErrorBox errors={errorList(result.error)} onRetry={() => reexecute({ requestPolicy: "network-only" })} />
-      {!page && result.fetching && <Loading />}
-      {page && page.nodes.length === 0 && <EmptyState>{t("cr.noneFound")}</EmptyState>}
-      {page && page.nodes.length > 0 && (
-        <>
-          <p className="count" aria-live="polite">
-            {t("list.count", { count: page.totalCount })}
-          </p>
-          <div className="table-wrap" tabIndex={0} role="region" aria-labelledby={`${id}-cap`}>
-            <table>
-              <caption id={`${id}-cap`} className="sr-only">
-                {t("cr.title")}
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t("cr.requested")}</th>
-                  <th scope="col">{t("cr.member")}</th>
-                  <th scope="col">{t("cr.proposes")}</th>
-                  <th scope="col">{t("cr.stateLabel")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {page.nodes.map((r) => (
-                  <tr key={r.id}>
-                    <td>
-                      <Link to={`/change-requests/${encodeURIComponent(r.id)}`}>
-                        {r.requestedAt ? formatDateTime(locale, r.requestedAt) : t("cr.open")}
-                      </Link>
-                    </td>
-                    <th scope="row">
-                      {memberName(r.participant)} <span className="muted">({r.participant.memberNumber})</span>
-                    </th>
-                    <td>{proposedFields(r).map((f) => t(FIELD_KEYS[f])).join(", ")}</td>
-                    <td>
-                      <State value={r.requestState} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+      <ListFrame
+        errors={errorList(result.error)}
+        onRetry={() => reexecute({ requestPolicy: "network-only" })}
+        fetching={result.fetching}
+        page={page}
+        empty={t("cr.noneFound")}
+        caption={t("cr.title")}
+        footer={(page) => (
           <div className="pager">
             <button type="button" className="secondary" disabled={list.length < 2} onClick={() => setCursors({ state, list: list.slice(0, -1) })}>
               {t("list.previous")}
@@ -134,8 +101,39 @@ export function ChangeRequestList() {
               {t("list.next")}
             </button>
           </div>
-        </>
-      )}
+        )}
+      >
+        {(page) => (
+          <>
+            <thead>
+              <tr>
+                <th scope="col">{t("cr.requested")}</th>
+                <th scope="col">{t("cr.member")}</th>
+                <th scope="col">{t("cr.proposes")}</th>
+                <th scope="col">{t("cr.stateLabel")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.nodes.map((r) => (
+                <tr key={r.id}>
+                  <td>
+                    <Link to={`/change-requests/${encodeURIComponent(r.id)}`}>
+                      {r.requestedAt ? formatDateTime(locale, r.requestedAt) : t("cr.open")}
+                    </Link>
+                  </td>
+                  <th scope="row">
+                    {memberName(r.participant)} <span className="muted">({r.participant.memberNumber})</span>
+                  </th>
+                  <td>{proposedFields(r).map((f) => t(FIELD_KEYS[f])).join(", ")}</td>
+                  <td>
+                    <State value={r.requestState} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </>
+        )}
+      </ListFrame>
     </section>
   );
 }

@@ -33,7 +33,7 @@ import {
 import { formatDate, formatDateTime } from "../../lib/format";
 import { useI18n } from "../../lib/i18n/react";
 import { CommandErrorBox, CommandField, Done, useCommand } from "../../components/commands";
-import { EmptyState, ErrorBox, Loading, PageTitle } from "../../components/common";
+import { EmptyState, ErrorBox, ListFrame, Loading, PageTitle } from "../../components/common";
 
 const PAGE = 50;
 
@@ -199,87 +199,85 @@ export function EdaMessages({ view }: { view: MessageView }) {
           </div>
         </div>
       )}
-      <ErrorBox errors={errorList(result.error)} onRetry={() => reexecute({ requestPolicy: "network-only" })} />
-      {!page && result.fetching && <Loading />}
-      {page && page.nodes.length === 0 && <EmptyState>{t(view === "quarantine" ? "eda.noQuarantine" : "eda.noMessages")}</EmptyState>}
-      {page && page.nodes.length > 0 && (
-        <>
-          <p className="count" aria-live="polite">
-            {t("list.count", { count: page.totalCount })}
-          </p>
-          <div className="table-wrap" tabIndex={0} role="region" aria-labelledby={`${id}-cap`}>
-            <table>
-              <caption id={`${id}-cap`} className="sr-only">
-                {title}
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t("eda.time")}</th>
-                  <th scope="col">{t("eda.message")}</th>
-                  <th scope="col">{t("eda.status")}</th>
-                  <th scope="col">{t("eda.partner")}</th>
-                  <th scope="col">{t("eda.process")}</th>
-                  <th scope="col">{t("eda.responseCodes")}</th>
-                  <th scope="col">{view === "quarantine" ? t("eda.reason") : t("eda.errors")}</th>
-                  {view === "quarantine" && <th scope="col">{t("eda.replay")}</th>}
-                </tr>
-              </thead>
-              <tbody>
-                {page.nodes.map((m) => {
-                  const time = messageTime(m);
-                  return (
-                    <Fragment key={m.id}>
-                      <tr>
-                        <td>{time ? formatDateTime(locale, time) : "—"}</td>
-                        <th scope="row">
-                          <Link to={`/edaMessages/${encodeURIComponent(m.id)}`}>{m.messageCode}</Link>
-                          <div className="muted mono small">{m.messageId}</div>
-                        </th>
-                        <td>
-                          <State value={m.status} />
-                        </td>
-                        <td className="mono">{(m.direction === "INBOUND" ? m.senderId : m.receiverId) ?? "—"}</td>
-                        <td>
-                          {m.process ? (
-                            <Link to={`/eda/processes/${encodeURIComponent(m.process.id)}`}>{m.process.processCode}</Link>
-                          ) : (
-                            <span className="mono">{m.conversationId ?? "—"}</span>
-                          )}
-                        </td>
-                        <td>{m.responseCodes?.length ? m.responseCodes.join(", ") : "—"}</td>
-                        <td className="wrap">
-                          <Problems errors={m.errors} />
-                        </td>
-                        {view === "quarantine" && (
-                          <td>
-                            <button
-                              type="button"
-                              className="secondary"
-                              aria-expanded={replaying === m.id}
-                              aria-controls={`${id}-replay-${m.id}`}
-                              onClick={() => setReplaying(replaying === m.id ? null : m.id)}
-                            >
-                              {t("eda.replay")}
-                            </button>
-                          </td>
-                        )}
-                      </tr>
-                      {view === "quarantine" && replaying === m.id && (
-                        <tr id={`${id}-replay-${m.id}`}>
-                          <td colSpan={8}>
-                            <ReplayForm id={m.id} onDone={() => reexecute({ requestPolicy: "network-only" })} />
-                          </td>
-                        </tr>
-                      )}
-                    </Fragment>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+      <ListFrame
+        errors={errorList(result.error)}
+        onRetry={() => reexecute({ requestPolicy: "network-only" })}
+        fetching={result.fetching}
+        page={page}
+        empty={t(view === "quarantine" ? "eda.noQuarantine" : "eda.noMessages")}
+        caption={title}
+        footer={(page) => (
           <Pager page={page} paging={paging} />
-        </>
-      )}
+        )}
+      >
+        {(page) => (
+          <>
+            <thead>
+              <tr>
+                <th scope="col">{t("eda.time")}</th>
+                <th scope="col">{t("eda.message")}</th>
+                <th scope="col">{t("eda.status")}</th>
+                <th scope="col">{t("eda.partner")}</th>
+                <th scope="col">{t("eda.process")}</th>
+                <th scope="col">{t("eda.responseCodes")}</th>
+                <th scope="col">{view === "quarantine" ? t("eda.reason") : t("eda.errors")}</th>
+                {view === "quarantine" && <th scope="col">{t("eda.replay")}</th>}
+              </tr>
+            </thead>
+            <tbody>
+              {page.nodes.map((m) => {
+                const time = messageTime(m);
+                return (
+                  <Fragment key={m.id}>
+                    <tr>
+                      <td>{time ? formatDateTime(locale, time) : "—"}</td>
+                      <th scope="row">
+                        <Link to={`/edaMessages/${encodeURIComponent(m.id)}`}>{m.messageCode}</Link>
+                        <div className="muted mono small">{m.messageId}</div>
+                      </th>
+                      <td>
+                        <State value={m.status} />
+                      </td>
+                      <td className="mono">{(m.direction === "INBOUND" ? m.senderId : m.receiverId) ?? "—"}</td>
+                      <td>
+                        {m.process ? (
+                          <Link to={`/eda/processes/${encodeURIComponent(m.process.id)}`}>{m.process.processCode}</Link>
+                        ) : (
+                          <span className="mono">{m.conversationId ?? "—"}</span>
+                        )}
+                      </td>
+                      <td>{m.responseCodes?.length ? m.responseCodes.join(", ") : "—"}</td>
+                      <td className="wrap">
+                        <Problems errors={m.errors} />
+                      </td>
+                      {view === "quarantine" && (
+                        <td>
+                          <button
+                            type="button"
+                            className="secondary"
+                            aria-expanded={replaying === m.id}
+                            aria-controls={`${id}-replay-${m.id}`}
+                            onClick={() => setReplaying(replaying === m.id ? null : m.id)}
+                          >
+                            {t("eda.replay")}
+                          </button>
+                        </td>
+                      )}
+                    </tr>
+                    {view === "quarantine" && replaying === m.id && (
+                      <tr id={`${id}-replay-${m.id}`}>
+                        <td colSpan={8}>
+                          <ReplayForm id={m.id} onDone={() => reexecute({ requestPolicy: "network-only" })} />
+                        </td>
+                      </tr>
+                    )}
+                  </Fragment>
+                );
+              })}
+            </tbody>
+          </>
+        )}
+      </ListFrame>
     </section>
   );
 }
@@ -447,57 +445,55 @@ export function EdaProcesses() {
           </select>
         </div>
       </div>
-      <ErrorBox errors={errorList(result.error)} onRetry={() => reexecute({ requestPolicy: "network-only" })} />
-      {!page && result.fetching && <Loading />}
-      {page && page.nodes.length === 0 && <EmptyState>{t("eda.noProcesses")}</EmptyState>}
-      {page && page.nodes.length > 0 && (
-        <>
-          <p className="count" aria-live="polite">
-            {t("list.count", { count: page.totalCount })}
-          </p>
-          <div className="table-wrap" tabIndex={0} role="region" aria-labelledby={`${id}-cap`}>
-            <table>
-              <caption id={`${id}-cap`} className="sr-only">
-                {t("eda.processes")}
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t("eda.process")}</th>
-                  <th scope="col">{t("eda.state")}</th>
-                  <th scope="col">{t("eda.deadline")}</th>
-                  <th scope="col">{t("billing.community")}</th>
-                  <th scope="col">{t("eda.started")}</th>
-                  <th scope="col">{t("eda.lastResponse")}</th>
-                  <th scope="col" className="amount">
-                    {t("eda.messages")}
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {page.nodes.map((p) => (
-                  <tr key={p.id}>
-                    <th scope="row">
-                      <Link to={`/eda/processes/${encodeURIComponent(p.id)}`}>{p.processCode}</Link>
-                      <div className="muted mono small">{p.conversationId}</div>
-                    </th>
-                    <td>
-                      <State value={p.processState} />
-                    </td>
-                    <td>
-                      <Deadline deadline={p.deadline} state={p.processState} />
-                    </td>
-                    <td>{p.community.name}</td>
-                    <td>{p.startedAt ? formatDateTime(locale, p.startedAt) : "—"}</td>
-                    <td>{p.lastResponseCode ?? "—"}</td>
-                    <td className="amount">{p.messages.totalCount}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+      <ListFrame
+        errors={errorList(result.error)}
+        onRetry={() => reexecute({ requestPolicy: "network-only" })}
+        fetching={result.fetching}
+        page={page}
+        empty={t("eda.noProcesses")}
+        caption={t("eda.processes")}
+        footer={(page) => (
           <Pager page={page} paging={paging} />
-        </>
-      )}
+        )}
+      >
+        {(page) => (
+          <>
+            <thead>
+              <tr>
+                <th scope="col">{t("eda.process")}</th>
+                <th scope="col">{t("eda.state")}</th>
+                <th scope="col">{t("eda.deadline")}</th>
+                <th scope="col">{t("billing.community")}</th>
+                <th scope="col">{t("eda.started")}</th>
+                <th scope="col">{t("eda.lastResponse")}</th>
+                <th scope="col" className="amount">
+                  {t("eda.messages")}
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.nodes.map((p) => (
+                <tr key={p.id}>
+                  <th scope="row">
+                    <Link to={`/eda/processes/${encodeURIComponent(p.id)}`}>{p.processCode}</Link>
+                    <div className="muted mono small">{p.conversationId}</div>
+                  </th>
+                  <td>
+                    <State value={p.processState} />
+                  </td>
+                  <td>
+                    <Deadline deadline={p.deadline} state={p.processState} />
+                  </td>
+                  <td>{p.community.name}</td>
+                  <td>{p.startedAt ? formatDateTime(locale, p.startedAt) : "—"}</td>
+                  <td>{p.lastResponseCode ?? "—"}</td>
+                  <td className="amount">{p.messages.totalCount}</td>
+                </tr>
+              ))}
+            </tbody>
+          </>
+        )}
+      </ListFrame>
     </section>
   );
 }
