@@ -16,6 +16,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from sqlalchemy.engine import Engine
+
+from meshkit.runtime import create_engine
 
 DEFAULT_POSTGRESQL_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -65,4 +68,24 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     # libpq's `options` sets search_path on every connection, DDL included.
     yield f"{url}{separator}options=-csearch_path%3D{schema}"
     with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def reference(database_url: str, tmp_path: Path) -> Iterator[Engine]:
+    """A second empty database of the same kind as `database_url` (another SQLite file, another
+    PostgreSQL schema): what the table functions create there is compared with a migration."""
+    if database_url.startswith("sqlite"):
+        engine = create_engine(f"sqlite:///{tmp_path / 'reference.sqlite'}")
+        yield engine
+        engine.dispose()
+        return
+    schema = f"r_{uuid.uuid4().hex[:16]}"
+    admin = database_url.split("?", 1)[0]
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    engine = create_engine(f"{admin}?options=-csearch_path%3D{schema}")
+    yield engine
+    engine.dispose()
+    with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f"DROP SCHEMA {schema} CASCADE")

@@ -7,13 +7,11 @@ revision creates exactly what those functions create (compared by reflection), k
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
@@ -59,25 +57,6 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine = create_engine(database_url)
     yield engine
     engine.dispose()
-
-
-@pytest.fixture
-def reference(database_url: str, tmp_path: Path) -> Iterator[Engine]:
-    """A second empty database of the same kind (another file, another schema)."""
-    if database_url.startswith("sqlite"):
-        engine = create_engine(f"sqlite:///{tmp_path / 'reference.sqlite'}")
-        yield engine
-        engine.dispose()
-        return
-    schema = f"r_{uuid.uuid4().hex[:16]}"
-    admin = database_url.split("?", 1)[0]
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    engine = create_engine(f"{admin}?options=-csearch_path%3D{schema}")
-    yield engine
-    engine.dispose()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 def shape(engine: Engine, table: str) -> dict[str, Any]:
