@@ -197,6 +197,7 @@ def end_hidden(context: RequestContext, row: Row, nav: Navigation) -> bool:
 # ====================================================================== selected columns
 _READS = "meshkit_reads"  # the resolver attribute naming the entity names it reads
 _ATTRIBUTE = "meshkit_attribute"  # on `attribute` resolvers: the one name they return
+_COMPILED = "meshkit_compiled"  # on resolvers compiled reads answer: (what, class or end)
 
 
 def reading(resolver: Resolver, names: Iterable[str]) -> Resolver:
@@ -208,6 +209,17 @@ def reading(resolver: Resolver, names: Iterable[str]) -> Resolver:
 def reads_of(resolver: Resolver | None) -> frozenset[str] | None:
     """The entity names a field's resolver reads; None when it does not say."""
     return getattr(resolver, _READS, None)
+
+
+def compiled_read(resolver: Resolver | None) -> tuple[str, Any] | None:
+    """(what, its class qid or navigation) of a resolver that compiled reads (`_compiled`)
+    know how to answer in SQL: root_one, root_connection, to_one_held, to_many."""
+    return getattr(resolver, _COMPILED, None)
+
+
+def _compiled(resolver: Resolver, what: str, value: Any) -> Resolver:
+    setattr(resolver, _COMPILED, (what, value))
+    return resolver
 
 
 def attribute_of(resolver: Resolver | None) -> str | None:
@@ -358,7 +370,7 @@ def root_one(class_qid: str) -> Resolver:
         entity = context_of(info).reader.one(class_qid, id, names)
         return None if entity is None else Level().add(entity)
 
-    return resolve
+    return _compiled(resolve, "root_one", class_qid)
 
 
 def root_node(_root: Any, info: Info, id: str) -> Row | None:
@@ -397,7 +409,7 @@ def root_connection(class_qid: str) -> Resolver:
 
         return connection_of(page, Level(), total)
 
-    return resolve
+    return _compiled(resolve, "root_connection", class_qid)
 
 
 def to_one_held(nav: Navigation) -> Resolver:
@@ -419,7 +431,7 @@ def to_one_held(nav: Navigation) -> Resolver:
             row.level.cache[key] = loaded
         return loaded.get(target_id)
 
-    return reading(resolve, {nav.name})
+    return _compiled(reading(resolve, {nav.name}), "to_one_held", nav)
 
 
 def to_one_elsewhere(nav: Navigation) -> Resolver:
@@ -462,7 +474,7 @@ def to_many(nav: Navigation) -> Resolver:
             row.level.cache[key] = batch
         return batch.connection(row.entity["id"])
 
-    return reading(resolve, ())
+    return _compiled(reading(resolve, ()), "to_many", nav)
 
 
 class _ManyBatch:

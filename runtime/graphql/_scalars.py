@@ -25,7 +25,9 @@ from meshkit.runtime.values import format_duration, parse_duration
 
 
 def _decimal_out(value: Any) -> str:
-    if isinstance(value, Decimal | int) and not isinstance(value, bool):
+    if isinstance(value, Decimal):
+        return format(value, "f")  # positional, never 1E-7 or 0E-6: what clients parse
+    if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     if isinstance(value, float):
         return repr(value)

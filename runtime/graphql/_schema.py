@@ -43,6 +43,7 @@ from meshkit.runtime.behaviours.registry import BehaviourRegistry
 from meshkit.runtime.errors import ValidationError
 from meshkit.runtime.graphql import _subscriptions
 from meshkit.runtime.graphql._builder import SchemaBuilder
+from meshkit.runtime.graphql._compiled import CompiledReads, NotCompiled
 from meshkit.runtime.graphql._context import RequestContext
 from meshkit.runtime.graphql._errors import present
 from meshkit.runtime.graphql._executor import RowExecutor
@@ -81,6 +82,9 @@ class ModelSchema(BaseSchema):
             else (*specified_rules, NoSchemaIntrospectionCustomRule)
         )
         self._documents = lru_cache(maxsize=256)(self._parse_and_validate)
+        #: Queries answered by one SQL statement building their JSON (PostgreSQL; `_compiled`);
+        #: False sends every request through graphql-core's execution.
+        self.compiled_reads: CompiledReads | None = CompiledReads(graphql_schema)
 
     # ------------------------------------------------------------------ execution
     def prepare(
@@ -164,6 +168,11 @@ class ModelSchema(BaseSchema):
             return ExecutionResult(data=None, errors=[_websocket_only()])
         if not isinstance(context_value, RequestContext):
             raise TypeError("execute needs a RequestContext as context_value")
+        if operation is OperationType.QUERY and self.compiled_reads is not None:
+            assert query is not None
+            data = self._compiled(query, document, operation_name, variable_values, context_value)
+            if data is not None:
+                return ExecutionResult(data=data, errors=None)
         try:
             result = graphql_execute(
                 self.graphql_schema,
@@ -186,6 +195,29 @@ class ModelSchema(BaseSchema):
             )
             return ExecutionResult(data=None, errors=[error])
         return ExecutionResult(data=result.data, errors=errors or None)
+
+    def _compiled(
+        self,
+        query: str,
+        document: DocumentNode,
+        operation_name: str | None,
+        variable_values: Mapping[str, Any] | None,
+        context: RequestContext,
+    ) -> dict[str, Any] | None:
+        """The query's data by compiled reads, committed; None: take the general path."""
+        assert self.compiled_reads is not None
+        try:
+            data = self.compiled_reads.run(
+                query, document, operation_name, variable_values, context
+            )
+        except NotCompiled:
+            return None
+        except Exception as exc:  # a statement the database refused: the general path answers
+            context.finish(commit=False)
+            log.warning("compiled read failed, answered by the general path: %s", exc)
+            return None
+        context.finish(commit=True)
+        return data
 
     async def execute(
         self,

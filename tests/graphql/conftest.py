@@ -57,6 +57,16 @@ def grid_repo(database_url: str, grid_model: CompiledModel) -> Iterator[Reposito
 
 
 @pytest.fixture
+def general_path(ec_schema: ModelSchema, grid_schema: ModelSchema) -> Iterator[None]:
+    """Requests run through graphql-core's execution and the batched reads, not compiled
+    reads (which answer eligible queries on PostgreSQL): for tests of the batched reads."""
+    saved = ec_schema.compiled_reads, grid_schema.compiled_reads
+    ec_schema.compiled_reads = grid_schema.compiled_reads = None
+    yield
+    ec_schema.compiled_reads, grid_schema.compiled_reads = saved
+
+
+@pytest.fixture
 def ec(ec_schema: ModelSchema, ec_repo: Repository) -> Client:
     return Client(ec_schema, ec_repo)
 

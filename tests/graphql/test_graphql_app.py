@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from meshkit.apps.cli import app as cli
 from meshkit.ck import CompiledModel
 from meshkit.runtime import Repository
-from meshkit.runtime.graphql import ApiSettings, ModelSchema, create_app
+from meshkit.runtime.graphql import ApiSettings, ModelSchema, RequestContext, create_app
 
 COUNT = {"query": "{ energyCommunities { totalCount } }"}
 CREATE = {
@@ -74,7 +74,8 @@ def test_graphql_over_http(http: TestClient, monkeypatch: pytest.MonkeyPatch) ->
     def broken(*_args: object, **_kwargs: object) -> None:
         raise KeyError("password=hunter2")
 
-    monkeypatch.setattr("meshkit.runtime.graphql._reader.EntityReader.page", broken)
+    # what every read of both paths (compiled reads, graphql-core's) goes through
+    monkeypatch.setattr(RequestContext, "reader", property(broken))
     response = http.post("/graphql", json={"query": "{ tariffs { nodes { name } } }"})
     assert response.status_code == 200
     body = response.json()

@@ -31,6 +31,7 @@ def _reading(seen: list[str], table: str) -> list[str]:
     return [s for s in seen if f"energy_community__{table} " in s.split("WHERE", 1)[0]]
 
 
+@pytest.mark.usefixtures("general_path")
 def test_a_read_selects_only_the_columns_asked_for(ec: Client, ec_repo: Repository) -> None:
     build_world(ec_repo, communities=1, members=2)
     with statements(ec_repo.engine) as seen:
@@ -72,6 +73,7 @@ def test_a_read_selects_only_the_columns_asked_for(ec: Client, ec_repo: Reposito
     ]
 
 
+@pytest.mark.usefixtures("general_path")
 def test_a_read_by_id_selects_only_the_columns_asked_for(ec: Client, ec_repo: Repository) -> None:
     world = build_world(ec_repo, communities=1, members=1)
     community = world.communities[0]

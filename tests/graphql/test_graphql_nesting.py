@@ -6,6 +6,7 @@ and back up from metering points; 1 community against 30 costs the same number o
 
 from __future__ import annotations
 
+import pytest
 from graphql_client import Client, statements
 from graphql_world import build_world
 
@@ -45,6 +46,7 @@ def _count(client: Client, repo: Repository, query: str) -> tuple[int, dict[str,
     return len(seen), data
 
 
+@pytest.mark.usefixtures("general_path")
 def test_statements_do_not_grow_with_rows(ec: Client, ec_repo: Repository) -> None:
     build_world(ec_repo, communities=1, members=1)
     one_down, small = _count(ec, ec_repo, DOWN)
@@ -77,6 +79,7 @@ def test_statements_do_not_grow_with_rows(ec: Client, ec_repo: Repository) -> No
     assert small["energyCommunities"]["totalCount"] == 1  # type: ignore[index]
 
 
+@pytest.mark.usefixtures("general_path")
 def test_nested_connections_page_and_filter_per_parent(ec: Client, ec_repo: Repository) -> None:
     build_world(ec_repo, communities=3, members=5)
     query = """{ energyCommunities(orderBy: [{name: ASC}]) { nodes {
