@@ -13,11 +13,13 @@ construction kit cannot name them: models/ does not depend on adapters/):
 | EnergyCommunity | `request_point_list()` | EC_PODLIST |
 | EnergyCommunity | `request_energy_resend(metering_point, date_from, date_to)` | CR_REQ_PT |
 | EdaMessage | `replay(corrected_document)` | (processes a quarantined message again) |
+| EdaMessage | `retry_send()` | (a failed or waiting outbound message is due at once) |
 
 The GraphQL layer makes each one a mutation (`energyCommunityRequestOnboarding`,
-`edaMessageReplay`), checked against the policy as `command:<name>`. The requests are stored and
-queued in the request's unit of work (sent by `send_due`); a replay runs the processor's own
-transactions, as `meshkit eda replay` does, so its exactly-once guarantee is the same.
+`edaMessageReplay`, `edaMessageRetrySend`), checked against the policy as `command:<name>`. The
+requests are stored and queued in the request's unit of work (sent by `send_due`), and so is a
+retry; a replay runs the processor's own transactions, as `meshkit eda replay` does, so its
+exactly-once guarantee is the same.
 """
 
 from __future__ import annotations
@@ -28,7 +30,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
-from meshkit.adapters.eda.processing import EdaContext, ProcessingConfig, ReplayError, replay
+from meshkit.adapters.eda.processing import (
+    EdaContext,
+    ProcessingConfig,
+    ReplayError,
+    RetryError,
+    ScheduledRetry,
+    replay,
+    retry_send,
+)
 from meshkit.adapters.eda.processing.context import utc_now
 from meshkit.adapters.eda.processing.requests import (
     RequestError,
@@ -217,11 +227,24 @@ class MessageReplay(_EdaCommands):
         )
 
 
-#: Short class name -> the behaviour whose commands it gets.
-def _commands_by_class(config: ProcessingConfig, clock: Clock) -> dict[str, Behaviour]:
+class SendRetry(_EdaCommands):
+    """An operator's "send it now" for an outbound message (EdaMessage)."""
+
+    @command
+    def retry_send(self, ctx: CommandContext) -> ScheduledRetry:
+        """Make a failed outbound message, or one waiting to be sent again, due at once: the
+        next send (`meshkit eda poll`) sends it."""
+        try:
+            return retry_send(self.context(ctx.uow), ctx.uow, ctx.entity_id)
+        except RetryError as exc:
+            raise BehaviourError(str(exc), code=exc.code) from None
+
+
+#: Short class name -> the behaviours whose commands it gets.
+def _commands_by_class(config: ProcessingConfig, clock: Clock) -> dict[str, list[Behaviour]]:
     return {
-        "EnergyCommunity": CommunityRequests(config, clock),
-        "EdaMessage": MessageReplay(config, clock),
+        "EnergyCommunity": [CommunityRequests(config, clock)],
+        "EdaMessage": [MessageReplay(config, clock), SendRetry(config, clock)],
     }
 
 
@@ -239,25 +262,26 @@ def eda_behaviours(
     added = _commands_by_class(config or ProcessingConfig(), clock)
     extra: dict[str, list[BoundBehaviour]] = {}
     specs: dict[str, dict[str, BoundCommand]] = {}
-    for short, behaviour in added.items():
+    for short, behaviours in added.items():
         target = model.cls(short)
-        bound = BoundBehaviour(
-            BehaviourRef(
-                reference=f"{type(behaviour).__module__}:{type(behaviour).__name__}",
-                is_path=True,
-                declared_in=target.qid,
-                location=Location(file=__file__, line=1, column=1),
-            ),
-            behaviour,
-        )
-        commands = {}
-        for method, function, options in command_methods(behaviour):
-            spec = describe(function, options, method, bound.name, target.qid)
-            commands[spec.name] = BoundCommand(spec, bound)
-        for cls in model.classes.values():
-            if cls.qid == target.qid or target.qid in cls.ancestors:
-                extra.setdefault(cls.qid, []).append(bound)
-                specs.setdefault(cls.qid, {}).update(commands)
+        for behaviour in behaviours:
+            bound = BoundBehaviour(
+                BehaviourRef(
+                    reference=f"{type(behaviour).__module__}:{type(behaviour).__name__}",
+                    is_path=True,
+                    declared_in=target.qid,
+                    location=Location(file=__file__, line=1, column=1),
+                ),
+                behaviour,
+            )
+            commands = {}
+            for method, function, options in command_methods(behaviour):
+                spec = describe(function, options, method, bound.name, target.qid)
+                commands[spec.name] = BoundCommand(spec, bound)
+            for cls in model.classes.values():
+                if cls.qid == target.qid or target.qid in cls.ancestors:
+                    extra.setdefault(cls.qid, []).append(bound)
+                    specs.setdefault(cls.qid, {}).update(commands)
     classes: dict[str, ClassBehaviours] = {}
     for qid in model.classes:
         current = base.of(qid)
@@ -277,6 +301,8 @@ __all__ = [
     "MessageReplay",
     "ReplayOutcome",
     "ReplayProblem",
+    "ScheduledRetry",
+    "SendRetry",
     "StartedProcess",
     "eda_behaviours",
 ]

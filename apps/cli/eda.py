@@ -4,6 +4,7 @@
     meshkit eda outbox                            outbound messages, attempts, gateway status
     meshkit eda processes [--lang de]             processes, phases, deadlines, response codes
     meshkit eda replay ID [--file fixed.xml]      process a quarantined message again
+    meshkit eda retry ID [--folder DIR]           send a failed or waiting outbound message now
     meshkit eda send FILE --folder DIR            store a written document and send it
     meshkit eda poll --folder DIR                 receive, process, send what is due, deadlines
 
@@ -27,6 +28,7 @@ from meshkit.adapters.eda.processing import (
     EdaContext,
     ProcessingConfig,
     ReplayError,
+    RetryError,
     check_deadlines,
     create_processing_tables,
     describe_codes,
@@ -34,6 +36,7 @@ from meshkit.adapters.eda.processing import (
     queue_outbound,
     receive,
     replay,
+    retry_now,
     send_due,
 )
 from meshkit.adapters.eda.processing import tables as t
@@ -48,7 +51,7 @@ from meshkit.runtime import Repository, RepositoryError, create_engine, default_
 from meshkit.runtime.series import SeriesError, SeriesStore
 
 app = typer.Typer(
-    help="The EDA message store: inbox, outbox, processes, replay.", no_args_is_help=True
+    help="The EDA message store: inbox, outbox, processes, replay, retry.", no_args_is_help=True
 )
 out = Console()
 err = Console(stderr=True)
@@ -84,6 +87,7 @@ _EXPECTED = (
     EdaXmlError,
     TransportError,
     ReplayError,
+    RetryError,
     SeriesError,
     OSError,
     ValueError,
@@ -257,6 +261,38 @@ def replay_command(
         out.print(f"{message}: {outcome}")
         if outcome != "processed":
             raise typer.Exit(1)
+
+
+@app.command("retry")
+def retry_command(
+    message: Annotated[str, typer.Argument(help="The EdaMessage id (see `meshkit eda outbox`).")],
+    folder: Annotated[
+        Path | None,
+        typer.Option(
+            "--folder",
+            envvar="MESHKIT_EDA_FOLDER",
+            help="Also send what is due now through the gateway's folder.",
+        ),
+    ] = None,
+    tenant: TenantOpt = "default",
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Make a failed outbound message, or one waiting in backoff, due now (and send it)."""
+    with _errors_as_one_line():
+        ctx = _context(database_url, tenant, None, True)
+        scheduled = retry_now(ctx, message)
+        note = "; its process waits for the answer again" if scheduled.process_reopened else ""
+        out.print(f"{message}: due now ({scheduled.was}, {scheduled.attempts} failed sends){note}")
+        if folder is not None:
+            report = send_due(ctx, FileFolderTransport(folder))
+            with ctx.unit_of_work() as uow:
+                status = uow.get("EdaMessage", message)["status"]
+            out.print(
+                f"{message}: {status}; {report.sent} sent, {report.retrying} to retry, "
+                f"{report.failed} failed"
+            )
+            if status in ("stored", "failed"):
+                raise typer.Exit(1)
 
 
 @app.command("send")

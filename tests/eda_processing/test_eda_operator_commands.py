@@ -238,13 +238,21 @@ def test_the_grid_operator_simulator_accepts_the_requests(api: Api, world: World
     ec_id = communities[0]["community_id"]
     membership = grid.registry.membership(POINT, ec_id, date(2026, 3, 5))
     assert membership is not None and membership.factor_on(date(2026, 3, 5)) == 50
-    # the grid operator's revocation (AUFHEBUNG_CCMS) ends the participation
+    # the grid operator's revocation (AUFHEBUNG_CCMS) ends the participation, which since the
+    # factor change is the one from 2026-03-05 (the first one ended on 2026-03-04)
     grid.revoke_consent(POINT, ec_id, date(2026, 3, 31))
     _exchange(world.ctx, grid)
     with world.ctx.unit_of_work() as uow:
-        participation = uow.get("Participation", world.participations[(EEG, POINT)])
-    assert participation["status"] == "inactive"
-    assert participation["valid_to"] == date(2026, 3, 31)
+        ended = uow.find(
+            "Participation",
+            where={"attr": "community", "op": "eq", "value": eec},
+            order_by=["valid_from"],
+        ).items
+    mine = [p for p in ended if p["metering_point"] == world.points[POINT]]
+    assert [(p["status"], p["valid_from"], p["valid_to"]) for p in mine] == [
+        ("inactive", date(2026, 3, 4), date(2026, 3, 4)),
+        ("inactive", date(2026, 3, 5), date(2026, 3, 31)),
+    ]
 
 
 def _grid(world: World) -> DsoSimulator:

@@ -6,6 +6,7 @@ receive(ctx, transport)      # store every delivery raw (idempotent by MessageId
 process_pending(ctx)         # parse and apply stored messages (DATEN_CRMSG runs in batches)
 queue_outbound(ctx, outbound_message(request, "01p20"), community=..., participations=[...])
 send_due(ctx, transport)     # send what is due, retrying with backoff
+retry_now(ctx, message_id)   # an operator's "send it now" for a failed or waiting message
 check_deadlines(ctx)         # flag processes without an answer in time
 replay(ctx, message_id, corrected_bytes)  # an operator's fix of a quarantined message
 """
@@ -21,7 +22,14 @@ from meshkit.adapters.eda.processing.ingest import (
     write_energy,
 )
 from meshkit.adapters.eda.processing.machine import MACHINES, MODEL_STATE, Phase, next_phase
-from meshkit.adapters.eda.processing.outbound import SendReport, retry_now, send_due
+from meshkit.adapters.eda.processing.outbound import (
+    RetryError,
+    ScheduledRetry,
+    SendReport,
+    retry_now,
+    retry_send,
+    send_due,
+)
 from meshkit.adapters.eda.processing.processor import (
     NEGATIVE_RESPONSES,
     ProcessReport,
@@ -59,7 +67,9 @@ __all__ = [
     "ProcessingConfig",
     "ReceiveReport",
     "ReplayError",
+    "RetryError",
     "RetryPolicy",
+    "ScheduledRetry",
     "SendReport",
     "StoredMessage",
     "TransitionError",
@@ -81,6 +91,7 @@ __all__ = [
     "replay",
     "response_text",
     "retry_now",
+    "retry_send",
     "send_due",
     "series_key",
     "split_key",

@@ -48,7 +48,8 @@ _JOIN_LEAVE: _Table = {
 }
 _REQUEST_ANSWER: _Table = {
     "ANFORDERUNG": ((None,), Phase.REQUESTED),
-    "ANTWORT": ((Phase.REQUESTED,), Phase.COMPLETED),
+    # A repeated confirmation (another MessageId) changes nothing: its effect is idempotent.
+    "ANTWORT": ((Phase.REQUESTED, Phase.COMPLETED), Phase.COMPLETED),
     "ABLEHNUNG": ((Phase.REQUESTED,), Phase.REJECTED),
 }
 _PODLIST: _Table = {

@@ -1,6 +1,7 @@
 """Sending stored outbound messages, with retries and exponential backoff.
 
     send_due(ctx, transport, now)   # every queued message whose next attempt is due
+    retry_now(ctx, message)         # an operator's "send it now" (retry_send: in a given uow)
 
 A message is stored (work state `queued`, next_attempt_at = when it was stored) before it is
 sent. `send_due` hands each due one to the transport; on success the message is `sent` and its
@@ -22,8 +23,10 @@ import sqlalchemy as sa
 
 from meshkit.adapters.eda.processing import tables as t
 from meshkit.adapters.eda.processing.context import EdaContext
-from meshkit.adapters.eda.processing.store import error, fail_process
+from meshkit.adapters.eda.processing.machine import MODEL_STATE, Phase, next_phase
+from meshkit.adapters.eda.processing.store import error, fail_process, phase_of, work_row
 from meshkit.adapters.eda.transport import OutboundMessage, Transport, read_envelope
+from meshkit.runtime import UnitOfWork
 from meshkit.runtime.content import read_content
 
 log = logging.getLogger(__name__)
@@ -128,16 +131,92 @@ def _failed(ctx: EdaContext, row: sa.Row[Any], reason: str, now: datetime) -> st
     return "failed" if give_up else "retrying"
 
 
-def retry_now(ctx: EdaContext, message: str, now: datetime | None = None) -> None:
-    """An operator's "send it again": a failed or queued message becomes due at once."""
+class RetryError(ValueError):
+    """A retry that cannot be made; `code` is `unknown-message` or `nothing-to-retry`."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class ScheduledRetry:
+    """An outbound message made due at once: `send_due` sends it next."""
+
+    message: str  # the EdaMessage id
+    was: str  # "waiting" (in backoff, or not tried yet) or "failed" (given up)
+    attempts: int  # failed sends so far
+    next_attempt_at: datetime
+    process_reopened: bool  # its request's process was `failed` and waits for the answer again
+
+
+def retry_send(
+    ctx: EdaContext, uow: UnitOfWork, message: str, now: datetime | None = None
+) -> ScheduledRetry:
+    """An operator's "send it now": a message waiting in backoff, or one given up after
+    `max_attempts`, becomes due at once, in `uow`.
+
+    A failed message gets one more attempt (its count is kept, so another failure gives up
+    again at once); it is `stored` again, and the `failed` process of a request goes back to
+    waiting for its answer. A message handed to the gateway (sent, delivered, rejected by it)
+    has nothing to retry.
+    """
     now = now or ctx.now()
-    with ctx.unit_of_work() as uow:
-        uow.connection.execute(
-            t.work.update()
-            .where(
-                t.work.c.tenant == ctx.tenant,
-                t.work.c.message == message,
-                t.work.c.state.in_(["queued", "failed"]),
-            )
-            .values(state="queued", next_attempt_at=now)
+    row = work_row(uow.connection, ctx.tenant, message, lock=True)
+    if row is None or row.direction != "outbound":
+        raise RetryError("unknown-message", f"no outbound message {message}")
+    if row.state not in ("queued", "failed"):
+        status = uow.get("EdaMessage", message)["status"]
+        raise RetryError(
+            "nothing-to-retry",
+            f"nothing to retry: message {row.message_id} was handed to the gateway ({status})",
         )
+    uow.connection.execute(
+        t.work.update()
+        .where(t.work.c.tenant == ctx.tenant, t.work.c.message == message)
+        .values(state="queued", next_attempt_at=now)
+    )
+    reopened = False
+    if row.state == "failed":
+        entity = uow.get("EdaMessage", message)
+        if entity["status"] == "failed":
+            uow.update("EdaMessage", message, {"status": "stored"}, entity["version"])
+        if entity.get("process") and str(entity["message_code"]).startswith("ANFORDERUNG"):
+            reopened = reopen_process(ctx, uow, str(entity["process"]), entity["message_code"])
+    return ScheduledRetry(
+        message, "failed" if row.state == "failed" else "waiting", row.attempts, now, reopened
+    )
+
+
+def retry_now(ctx: EdaContext, message: str, now: datetime | None = None) -> ScheduledRetry:
+    """`retry_send` in a transaction of its own (the command line's form)."""
+    with ctx.unit_of_work() as uow:
+        return retry_send(ctx, uow, message, now)
+
+
+def reopen_process(ctx: EdaContext, uow: UnitOfWork, process_id: str, request: str) -> bool:
+    """The process a failed send failed waits again for the answer to `request` (True), unless
+    it moved on meanwhile (False)."""
+    phase = phase_of(uow, process_id)
+    if phase is None or phase.phase != Phase.FAILED:
+        return False
+    process = uow.get("EdaProcess", process_id)
+    code = str(process["process_code"]).upper()
+    target = next_phase(code, None, request)
+    now = ctx.now()
+    span = ctx.config.deadline(code)
+    deadline = None if span is None else now + span
+    uow.connection.execute(
+        t.phase.update()
+        .where(t.phase.c.tenant == ctx.tenant, t.phase.c.process == process_id)
+        .values(
+            phase=target.value, overdue=False, deadline=deadline, completed_at=None, updated_at=now
+        )
+    )
+    uow.update(
+        "EdaProcess",
+        process_id,
+        {"process_state": MODEL_STATE[target], "deadline": deadline},
+        process["version"],
+    )
+    return True

@@ -19,7 +19,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -448,9 +448,14 @@ def _process_message(
 def _participations(
     ctx: EdaContext, uow: UnitOfWork, process: dict[str, Any], document: Document, phase: Phase
 ) -> None:
-    """What a join, leave or revocation does to the participations the process concerns."""
+    """What a join, leave, revocation or confirmed factor change does to the participations
+    the process concerns."""
     code = document.header.message_code
     kind, _, suffix = code.partition("_")
+    if suffix == "CPF":
+        if kind == "ANTWORT":  # ABLEHNUNG_CPF: the factor stays as it is
+            _change_factor(ctx, uow, process)
+        return
     linked = [link["id"] for link in uow.links("EdaProcess", process["id"], "participations")]
     if isinstance(document, CMRevoke):
         linked = _by_consent(uow, document.consent_id)
@@ -464,7 +469,8 @@ def _participations(
         elif isinstance(document, CMRevoke):
             consent = dict(participation.get("consent") or {})
             consent["revoked_at"] = ctx.now()
-            changes = {"status": "inactive", "valid_to": document.consent_end, "consent": consent}
+            end = _earlier(participation.get("valid_to"), document.consent_end)
+            changes = {"status": "inactive", "valid_to": end, "consent": consent}
         changes = {k: v for k, v in changes.items() if participation.get(k) != v}
         if changes:
             uow.update("Participation", participation_id, changes, participation["version"])
@@ -498,13 +504,15 @@ def _join(
 def _leave(
     kind: str, document: Document, participation: dict[str, Any], phase: Phase
 ) -> dict[str, Any]:
+    if participation["status"] == "inactive":
+        return {}  # ended already (e.g. by a factor change): its successor leaves
     if kind == "ZUSTIMMUNG":
         return {"status": "leaving"}
     if kind == "ABSCHLUSS" and isinstance(document, ECMPList):
         changes: dict[str, Any] = {"status": "inactive"}
         period = _period_for(document, participation)
         if period is not None and period.date_to < _OPEN_END:
-            changes["valid_to"] = period.date_to
+            changes["valid_to"] = _earlier(participation.get("valid_to"), period.date_to)
         return changes
     if phase in (Phase.REJECTED, Phase.ABORTED):
         return {"status": "active"}  # the leave did not happen
@@ -517,6 +525,167 @@ def _period_for(document: ECMPList, participation: dict[str, Any]) -> Any:
         if entry.periods:
             return entry.periods[-1]
     return None
+
+
+def _earlier(current: date | None, end: date) -> date:
+    """An end that never lengthens a participation: the earlier of its own and `end`."""
+    return end if current is None or end < current else current
+
+
+# -- a confirmed factor change -----------------------------------------------------------------
+
+#: Participations a confirmed factor change may split: those allocation counts on their days.
+_SPLITTABLE = ("active", "leaving", "inactive")
+
+
+def _change_factor(ctx: EdaContext, uow: UnitOfWork, process: dict[str, Any]) -> None:
+    """ANTWORT_CPF: the factor of our request (ANFORDERUNG_CPF) applies from its DateFrom.
+
+    The participation valid on that day ends the day before (status `inactive`), and a copy
+    with the new factor takes over the rest of its validity; a change dated on the
+    participation's own first day changes the factor in place. Applied again, it finds the
+    participation starting that day with that factor and changes nothing.
+    """
+    request = _factor_request(ctx, uow, process)
+    for entry in request.metering_points:
+        point = ctx.metering_point_id(uow, entry.metering_point)
+        if point is None:
+            raise ProcessingProblem(
+                "unknown-metering-point",
+                f"ANTWORT_CPF confirms a factor for {entry.metering_point}, "
+                "which is not a metering point of ours",
+            )
+        for period in entry.periods:
+            if period.participation_factor is None:
+                continue  # the request always carries one (ECMPList 01.10 requires it)
+            _split(
+                uow,
+                process,
+                point,
+                entry.metering_point,
+                period.date_from,
+                period.participation_factor,
+            )
+
+
+def _factor_request(ctx: EdaContext, uow: UnitOfWork, process: dict[str, Any]) -> ECMPList:
+    """Our ANFORDERUNG_CPF of the process: the answer carries neither factor nor date."""
+    found = uow.find(
+        "EdaMessage",
+        where={
+            "and": [
+                {"attr": "process", "op": "eq", "value": process["id"]},
+                {"attr": "message_code", "op": "eq", "value": "ANFORDERUNG_CPF"},
+                {"attr": "direction", "op": "eq", "value": "outbound"},
+            ]
+        },
+        first=1,
+    ).items
+    row = work_row(uow.connection, ctx.tenant, found[0]["id"]) if found else None
+    if row is None:
+        raise ProcessingProblem(
+            "no-factor-request",
+            f"process {process['conversation_id']} has no stored ANFORDERUNG_CPF "
+            "to take the new factor and its first day from",
+        )
+    # Our own document, validated when it was written.
+    document = read_document(read_content(uow.connection, ctx.tenant, row.content), validate=False)
+    if not isinstance(document, ECMPList):
+        raise ProcessingProblem(
+            "no-factor-request", f"the stored ANFORDERUNG_CPF {row.message_id} is not an ECMPList"
+        )
+    return document
+
+
+def _split(
+    uow: UnitOfWork,
+    process: dict[str, Any],
+    point: str,
+    metering_point: str,
+    day: date,
+    factor: int,
+) -> None:
+    """The point's participation in the process's community from `day` on has `factor`."""
+    community = process["community"]
+    current = next(
+        (
+            p
+            for p in uow.find(
+                "Participation",
+                where={
+                    "and": [
+                        {"attr": "community", "op": "eq", "value": community},
+                        {"attr": "metering_point", "op": "eq", "value": point},
+                        {"attr": "status", "op": "in", "value": list(_SPLITTABLE)},
+                        {"attr": "valid_from", "op": "lte", "value": day},
+                    ]
+                },
+                order_by=["-valid_from"],
+                first=1,
+            ).items
+            if p.get("valid_to") is None or day <= p["valid_to"]
+        ),
+        None,
+    )
+    if current is None:
+        raise ProcessingProblem(
+            "no-participation",
+            f"the grid operator confirmed {factor} % from {day.isoformat()} for "
+            f"{metering_point}, but it has no participation in this community on that day",
+        )
+    if current["valid_from"] == day:  # its first day, or this change was applied before
+        if current["participation_factor"] != factor:
+            uow.update(
+                "Participation", current["id"], {"participation_factor": factor}, current["version"]
+            )
+        return
+    values = {
+        "metering_point": point,
+        "community": community,
+        "participant": current["participant"],
+        "participation_factor": factor,
+        "static_share": current.get("static_share"),
+        "valid_from": day,
+        "valid_to": current.get("valid_to"),
+        "status": current["status"],
+        "consent": current.get("consent"),
+    }
+    # End the old one first: the two never overlap, not even inside the transaction.
+    uow.update(
+        "Participation",
+        current["id"],
+        {"valid_to": day - timedelta(days=1), "status": "inactive"},
+        current["version"],
+    )
+    successor = uow.create("Participation", {k: v for k, v in values.items() if v is not None})
+    # The successor belongs to this process, and to open ones of the old participation (a
+    # leave under way ends the successor, not the participation that ended already).
+    for other in _open_processes_of(uow, str(current["id"])) | {str(process["id"])}:
+        uow.link("EdaProcess", other, "participations", successor["id"])
+
+
+def _open_processes_of(uow: UnitOfWork, participation: str) -> set[str]:
+    return {
+        str(p["id"])
+        for p in uow.find(
+            "EdaProcess",
+            where={
+                "and": [
+                    {
+                        "attr": "participations",
+                        "op": "some",
+                        "where": {"attr": "id", "op": "eq", "value": participation},
+                    },
+                    {
+                        "attr": "process_state",
+                        "op": "in",
+                        "value": ["open", "awaiting_response", "expired"],
+                    },
+                ]
+            },
+            first=100,
+        ).items
+    }
 
 
 def _by_consent(uow: UnitOfWork, consent_id: str) -> list[str]:

@@ -49,8 +49,9 @@ _EC_TYPES = {
     "eeg_regional": ECType.RENEWABLE_REGIONAL,
     "beg": ECType.CC,
 }
-#: Participations that count against the 100 % of a metering point on a day.
-_COUNTING = ("consent_pending", "active", "leaving")
+#: Participations that count against the 100 % of a metering point on a day; an inactive one
+#: only up to its valid_to (one ended by a factor change still counts until then).
+_COUNTING = ("consent_pending", "active", "leaving", "inactive")
 
 
 class RequestError(ValueError):
@@ -323,7 +324,11 @@ def _factor_used(uow: UnitOfWork, point_id: str, day: date, *, exclude: str) -> 
         first=100,
     ).items
     return sum(
-        int(p["participation_factor"]) for p in items if p["id"] != exclude and _valid_on(p, day)
+        int(p["participation_factor"])
+        for p in items
+        if p["id"] != exclude
+        and _valid_on(p, day)
+        and (p["status"] != "inactive" or p.get("valid_to") is not None)
     )
 
 

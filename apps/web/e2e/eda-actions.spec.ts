@@ -2,7 +2,8 @@
  * The operator's EDA actions on the EDA monitor (docs/eda.md, "Operator actions"): a factor
  * change for a point that is not active yet comes back refused on the metering-point field;
  * onboarding it stores the join request, and its process's timeline shows the outbound
- * message. Staff may not start processes.
+ * message. A request waiting to be sent is made due at once ("Send now"). Staff may not start
+ * processes.
  */
 import { expect, test, type Page } from "@playwright/test";
 import { graphql, signIn, snap, token } from "./helpers";
@@ -66,6 +67,43 @@ test("the operator starts a process and sees its outbound message", async ({ pag
   await expect(item).toContainText("ANFORDERUNG_ECON");
   await expect(page.locator(".fields")).toContainText(target.meteringPoint.meteringPointId);
   await snap(page, "app-eda-process-timeline");
+});
+
+test("the operator sends a waiting request now", async ({ page }) => {
+  // A join request stored through the API: the server stores requests, it does not send them
+  // (`meshkit eda poll` does), so the request waits in the outbox.
+  const bearer = await token(page.request, "admin");
+  const found = await graphql(
+    page.request,
+    bearer,
+    `{ participations(filter: { status: { eq: REQUESTED } }, first: 1) {
+         nodes { meteringPoint { meteringPointId } community { id } } } }`,
+  );
+  const target = (found.data?.participations as { nodes: { meteringPoint: { meteringPointId: string }; community: { id: string } }[] }).nodes[0]!;
+  const started = await graphql(
+    page.request,
+    bearer,
+    `mutation($id: ID!, $point: String!, $from: Date!) {
+       energyCommunityRequestOnboarding(id: $id, meteringPoint: $point, dateFrom: $from) { process messageId } }`,
+    { id: target.community.id, point: target.meteringPoint.meteringPointId, from: tomorrow() },
+  );
+  expect(started.errors).toBeUndefined();
+  const { process, messageId } = started.data?.energyCommunityRequestOnboarding as { process: string; messageId: string };
+
+  await signIn(page, "app", "admin");
+  await page.goto(`/app/eda/processes/${encodeURIComponent(process)}`);
+  const item = page.locator(".timeline-item.outbound");
+  await expect(item).toContainText(messageId);
+  await expect(item).toContainText("Stored");
+  await item.getByRole("button", { name: "Send now" }).click();
+  await expect(item.getByRole("status")).toContainText("Due now: the next send run (meshkit eda poll) sends it.");
+
+  // The outbox offers the same for waiting messages.
+  await page.goto("/app/eda/outbox?status=STORED");
+  const row = page.locator("tr", { hasText: messageId });
+  await row.getByRole("button", { name: "Send now" }).click();
+  await expect(row.getByRole("status")).toHaveText("Due now.");
+  await snap(page, "app-eda-outbox-send-now");
 });
 
 test("staff may not start processes", async ({ page }) => {

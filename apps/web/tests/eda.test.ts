@@ -4,8 +4,10 @@ import { realSchema } from "./fixtures/realSchema";
 import {
   COMMUNITIES_QUERY,
   REPLAY_MUTATION,
+  RETRY_MUTATION,
   START_KINDS,
   START_PROCESSES,
+  canRetrySend,
   checkStart,
   deadlineStatus,
   messageFilter,
@@ -73,6 +75,14 @@ describe("operator actions", () => {
     expect(replayVariables("m1", "<xml/>")).toEqual({ id: "m1", correctedDocument: "<xml/>" });
   });
 
+  it("offer 'send now' for outbound messages not handed to the gateway yet", () => {
+    expect(canRetrySend({ direction: "OUTBOUND", status: "FAILED" })).toBe(true);
+    expect(canRetrySend({ direction: "OUTBOUND", status: "STORED" })).toBe(true); // in backoff
+    for (const status of ["SENT", "DELIVERED", "REJECTED"]) expect(canRetrySend({ direction: "OUTBOUND", status })).toBe(false);
+    expect(canRetrySend({ direction: "INBOUND", status: "FAILED" })).toBe(false);
+    expect(RETRY_MUTATION).toContain("edaMessageRetrySend(id: $id)");
+  });
+
   const form = { community: "c1", meteringPoint: " at0030000000000000000000100202001 ", factor: "60", dateFrom: "2026-03-04", dateTo: "" };
 
   it("send only the arguments a process takes, the point normalised", () => {
@@ -124,7 +134,7 @@ const withActions = real?.getMutationType()?.getFields().edaMessageReplay ? real
 
 describe("the operator actions' documents", () => {
   it.skipIf(!withActions)("fit the real schema", () => {
-    const documents = [REPLAY_MUTATION, COMMUNITIES_QUERY, ...START_KINDS.map((k) => START_PROCESSES[k].mutation)];
+    const documents = [REPLAY_MUTATION, RETRY_MUTATION, COMMUNITIES_QUERY, ...START_KINDS.map((k) => START_PROCESSES[k].mutation)];
     for (const doc of documents) expect(validate(withActions!, parse(doc)).map((e) => e.message), doc).toEqual([]);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * EDA monitor: queries over EdaMessage / EdaProcess, the operator's actions (replaying a
- * quarantined message, starting a process: behaviour commands of adapters/eda/commands.py, see
- * docs/eda.md) and the pure logic behind the pages — which messages a view shows, deadline
- * status, a process's timeline, the checks of the start form.
+ * quarantined message, sending an outbound one again now, starting a process: behaviour
+ * commands of adapters/eda/commands.py, see docs/eda.md) and the pure logic behind the pages —
+ * which messages a view shows, deadline status, a process's timeline, the checks of the start
+ * form.
  */
 import { isDate, type Checked, type FormProblems } from "./commands";
 
@@ -136,6 +137,30 @@ export interface ReplayOutcome {
 /** The variables of a replay: the stored payload, or the corrected document when one is given. */
 export function replayVariables(id: string, corrected: string): { id: string; correctedDocument?: string } {
   return corrected.trim() ? { id, correctedDocument: corrected } : { id };
+}
+
+export const RETRY_MUTATION = `
+  mutation RetryEdaSend($id: ID!) {
+    edaMessageRetrySend(id: $id) { message was attempts nextAttemptAt processReopened }
+  }
+`;
+
+export interface ScheduledRetry {
+  message: string;
+  /** "waiting" (in backoff, or not tried yet) or "failed" (given up after the last attempt). */
+  was: string;
+  attempts: number;
+  nextAttemptAt: string;
+  processReopened: boolean;
+}
+
+/**
+ * Whether "send now" applies: an outbound message not handed to the gateway yet — failed, or
+ * stored (waiting in backoff or for its first send). The server decides in the end (its work
+ * row knows the attempts); a message handed over meanwhile comes back as "nothing to retry".
+ */
+export function canRetrySend(m: { direction: string; status: string }): boolean {
+  return m.direction === "OUTBOUND" && (m.status === "FAILED" || m.status === "STORED");
 }
 
 const STARTED = "process message processCode messageCode messageId conversationId";

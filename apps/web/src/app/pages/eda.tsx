@@ -1,8 +1,9 @@
 /**
  * The EDA monitor: inbox and outbox, processes with their state and deadline, a process's
  * timeline, quarantined messages with their reason. Operators (admins, by the policy) replay a
- * quarantined message — with its stored document or a corrected one — and start processes
- * (onboarding, factor change, leave, metering-point list, energy data again); see docs/eda.md.
+ * quarantined message — with its stored document or a corrected one —, send a failed or waiting
+ * outbound message now, and start processes (onboarding, factor change, leave, metering-point
+ * list, energy data again); see docs/eda.md.
  */
 import { Fragment, useId, useMemo, useState, type FormEvent, type ReactNode } from "react";
 import { Link, NavLink, useParams, useSearchParams } from "react-router";
@@ -14,9 +15,11 @@ import {
   EDA_PROCESS_QUERY,
   EDA_PROCESSES_QUERY,
   REPLAY_MUTATION,
+  RETRY_MUTATION,
   START_KINDS,
   START_PROCESSES,
   VIEW_STATUSES,
+  canRetrySend,
   checkStart,
   deadlineStatus,
   messageFilter,
@@ -26,6 +29,7 @@ import {
   timeline,
   type MessageView,
   type ReplayOutcome,
+  type ScheduledRetry,
   type StartForm,
   type StartKind,
   type StartedProcess,
@@ -158,6 +162,33 @@ function ReplayForm({ id, onDone }: { id: string; onDone: () => void }) {
   );
 }
 
+/**
+ * "Send now" for a failed or waiting outbound message: due at once, sent by the next send run.
+ * `compact` (a table cell) confirms in two words, the timeline says what happens next.
+ */
+function RetrySend({ id, onDone, compact = false }: { id: string; onDone: () => void; compact?: boolean }) {
+  const { t } = useI18n();
+  const command = useCommand<ScheduledRetry>(RETRY_MUTATION, "edaMessageRetrySend", []);
+  async function retry() {
+    if (await command.run({ id })) onDone();
+  }
+  const r = command.data;
+  return (
+    <div className="command retry-send" aria-busy={command.fetching}>
+      <button type="button" className="secondary" disabled={command.fetching} onClick={retry}>
+        {command.fetching ? t("cmd.running") : t("eda.retry")}
+      </button>
+      <CommandErrorBox command={command} />
+      {r && (
+        <Done>
+          {compact ? t("eda.retryDue") : t("eda.retryDone")}
+          {r.processReopened && !compact ? ` ${t("eda.retryReopened")}` : ""}
+        </Done>
+      )}
+    </div>
+  );
+}
+
 export function EdaMessages({ view }: { view: MessageView }) {
   const { t, locale, enumValue } = useI18n();
   const id = useId();
@@ -222,6 +253,7 @@ export function EdaMessages({ view }: { view: MessageView }) {
                 <th scope="col">{t("eda.responseCodes")}</th>
                 <th scope="col">{view === "quarantine" ? t("eda.reason") : t("eda.errors")}</th>
                 {view === "quarantine" && <th scope="col">{t("eda.replay")}</th>}
+                {view === "outbox" && <th scope="col">{t("eda.retry")}</th>}
               </tr>
             </thead>
             <tbody>
@@ -250,6 +282,9 @@ export function EdaMessages({ view }: { view: MessageView }) {
                       <td className="wrap">
                         <Problems errors={m.errors} />
                       </td>
+                      {view === "outbox" && (
+                        <td>{canRetrySend(m) ? <RetrySend compact id={m.id} onDone={() => reexecute({ requestPolicy: "network-only" })} /> : "—"}</td>
+                      )}
                       {view === "quarantine" && (
                         <td>
                           <button
@@ -595,6 +630,7 @@ export function EdaProcessPage() {
                     {m.responseCodes?.length ? ` · ${t("eda.responseCodes")}: ${m.responseCodes.join(", ")}` : ""}
                   </div>
                   {m.errors && m.errors.length > 0 && <Problems errors={m.errors} />}
+                  {canRetrySend(m) && <RetrySend id={m.id} onDone={() => reexecute({ requestPolicy: "network-only" })} />}
                   {m.status === "QUARANTINED" && (
                     <>
                       <button type="button" className="secondary" aria-expanded={replaying === m.id} onClick={() => setReplaying(replaying === m.id ? null : m.id)}>
