@@ -10,9 +10,10 @@ A filter is a dict, so an API layer can translate its own input into one:
 
 `attr` is a path: attribute names, to-one association ends (followed by a join) and, last, an
 attribute or a to-one end (compared by id). To-many ends take `some` / `every` / `none` with a
-nested `where` about the entities at the other end. Values are given as for create().
-Order is a list of paths, `-` in front for descending; ties are broken by id, so keyset paging
-(`after` an opaque cursor) never skips or repeats a row.
+nested `where` about the entities at the other end, also behind to-one ends
+(`{"attr": "metering_point.participations", "op": "some", "where": ...}`). Values are given
+as for create(). Order is a list of paths, `-` in front for descending; ties are broken by id,
+so keyset paging (`after` an opaque cursor) never skips or repeats a row.
 """
 
 from __future__ import annotations
@@ -64,6 +65,26 @@ class Page:
     @property
     def end_cursor(self) -> str | None:
         return self.cursors[-1] if self.cursors else None
+
+
+@dataclass(frozen=True)
+class Aggregation:
+    """The select list of an aggregate query (group keys, then measures) and how one of its
+    rows becomes a result dict: each group path's value and each measure's result."""
+
+    groups: list[tuple[str, sa.ColumnElement[Any]]]  # (path, labelled column)
+    measures: list[tuple[str, str, Attribute | None, list[str]]]  # (name, fn, attr, labels)
+    columns: list[sa.ColumnElement[Any]]  # the measures' labelled expressions
+
+    @property
+    def keys(self) -> list[sa.ColumnElement[Any]]:
+        return [column for _, column in self.groups]
+
+    def decode(self, row: Mapping[Any, Any]) -> dict[str, Any]:
+        item: dict[str, Any] = {path: row[column.name] for path, column in self.groups}
+        for name, fn, attr, labels in self.measures:
+            item[name] = measure_value(fn, attr.type.kind if attr else None, row, labels)
+        return item
 
 
 @dataclass
@@ -229,11 +250,11 @@ class QueryCompiler:
                 f"a filter needs 'attr' (or 'and' / 'or' / 'not'), got {sorted(spec)}",
             )
             return None
+        head, _, rest = path.partition(".")
+        if rest and head in scope.storage.to_one:  # also `end.many_end` with a quantifier
+            return self._through(scope, head, rest, spec, errors, where)
         if op in QUANTIFIERS:
             return self._quantified(scope, path, op, spec.get("where"), errors, where)
-        head, _, rest = path.partition(".")
-        if rest and head in scope.storage.to_one:
-            return self._through(scope, head, rest, spec, errors, where)
         if op not in OPERATORS:
             errors.add(
                 "operator",
@@ -301,7 +322,8 @@ class QueryCompiler:
         errors: ErrorCollector,
         where: tuple[PathItem, ...],
     ) -> sa.ColumnElement[bool] | None:
-        """A condition on a to-one end's target as `end_id IN (SELECT id ... WHERE ...)`.
+        """A condition on a to-one end's target as `end_id IN (SELECT id ... WHERE ...)`; a
+        row without a target matches only `is_null: true` (a quantifier included).
 
         Not a join: a semi-join lets both databases start from the (few) matching targets,
         where a LEFT JOIN would force a scan of this class's rows first.
@@ -482,6 +504,30 @@ class QueryCompiler:
         return sa.or_(*alternatives)
 
     # ------------------------------------------------------------------ aggregates
+    def aggregation(
+        self,
+        scope: _Scope,
+        measures: Mapping[str, Mapping[str, Any]],
+        group_by: Sequence[str],
+        errors: ErrorCollector,
+    ) -> Aggregation:
+        """Group keys and measures of an aggregate over `scope` (its joins added as needed)."""
+        groups: list[tuple[str, sa.ColumnElement[Any]]] = []
+        for i, path in enumerate(group_by):
+            target = self.resolve(scope, path, ("group_by", i), errors)
+            if target is not None:
+                groups.append((path, target.column.label(f"_group_{i}")))
+        plan = []
+        columns: list[sa.ColumnElement[Any]] = []
+        for name, spec in measures.items():
+            expressions, fn, attr = self.measure(scope, name, spec, errors)
+            labelled = [e.label(f"_m{len(columns) + j}") for j, e in enumerate(expressions)]
+            plan.append((name, fn, attr, [label.name for label in labelled]))
+            columns.extend(labelled)
+        if not measures:
+            errors.add("aggregate", ("measures",), "name at least one measure")
+        return Aggregation(groups, plan, columns)
+
     def measure(
         self, scope: _Scope, name: str, spec: Mapping[str, Any], errors: ErrorCollector
     ) -> tuple[list[sa.ColumnElement[Any]], str, Attribute | None]:
@@ -513,6 +559,25 @@ class QueryCompiler:
             return [sa.func.sum(target.column), sa.func.count(target.column)], fn, target.attribute
         function = sa.func.sum if fn == "sum" else sa.func.min if fn == "min" else sa.func.max
         return [function(target.column)], fn, target.attribute
+
+
+def measure_value(
+    fn: str, kind: TypeKind | None, row: Mapping[Any, Any], labels: Sequence[str]
+) -> Any:
+    """The result of one measure from its labelled columns (see `QueryCompiler.measure`)."""
+    if fn == "avg":
+        total, count = row[labels[0]], row[labels[1]]
+        if not count:
+            return None
+        if kind in (TypeKind.DECIMAL, TypeKind.DURATION):
+            return total / count
+        return float(total) / count
+    value = row[labels[0]]
+    if fn == "count":
+        return int(value)
+    if fn == "sum" and kind in (TypeKind.INT, TypeKind.BIGINT) and value is not None:
+        return int(value)
+    return value
 
 
 def _leaf(value: Any) -> str:

@@ -258,38 +258,19 @@ class UnitOfWork:
         query = QueryCompiler(self._storage, self._coercer, self.tenant)
         scope = query.scope(storage)
         condition = query.condition(scope, where, errors, ("where",))
-        groups = []
-        for i, path in enumerate(group_by):
-            target = query.resolve(scope, path, ("group_by", i), errors)
-            if target is not None:
-                groups.append((path, target.column.label(f"_group_{i}")))
-        plan = []
-        columns: list[sa.ColumnElement[Any]] = []
-        for name, spec in measures.items():
-            expressions, fn, attr = query.measure(scope, name, spec, errors)
-            labelled = [e.label(f"_m{len(columns) + j}") for j, e in enumerate(expressions)]
-            plan.append((name, fn, attr, [label.name for label in labelled]))
-            columns.extend(labelled)
-        if not measures:
-            errors.add("aggregate", ("measures",), "name at least one measure")
+        aggregation = query.aggregation(scope, measures, group_by, errors)
         raise_if_errors(errors, f"cannot aggregate {storage.cls.qid}")
         statement = (
-            sa.select(*(c for _, c in groups), *columns)
+            sa.select(*aggregation.keys, *aggregation.columns)
             .select_from(query.from_clause(scope))
             .where(query.base_condition(scope))
         )
         if condition is not None:
             statement = statement.where(condition)
-        if groups:
-            keys = [c for _, c in groups]
+        if aggregation.keys:
+            keys = aggregation.keys
             statement = statement.group_by(*keys).order_by(*(k.asc().nulls_last() for k in keys))
-        result = []
-        for row in self.connection.execute(statement).mappings():
-            item: dict[str, Any] = {path: row[column.name] for path, column in groups}
-            for name, fn, attr, labels in plan:
-                item[name] = _measure_value(fn, attr.type.kind if attr else None, row, labels)
-            result.append(item)
-        return result
+        return [aggregation.decode(row) for row in self.connection.execute(statement).mappings()]
 
     def links(self, class_ref: str, entity_id: str, end: str) -> list[dict[str, Any]]:
         """The entities linked through a link-table end: their ids and the link attributes."""
@@ -1474,26 +1455,6 @@ def _audited(storage: ClassStorage, entity: Mapping[str, Any]) -> dict[str, Any]
         for k, v in entity.items()
         if k not in _AUDIT_SKIP and (k in storage.columns or k in storage.to_one)
     }
-
-
-def _measure_value(
-    fn: str, kind: TypeKind | None, row: Mapping[Any, Any], labels: Sequence[str]
-) -> Any:
-    if fn == "avg":
-        total, count = row[labels[0]], row[labels[1]]
-        if not count:
-            return None
-        if kind is TypeKind.DECIMAL:
-            return total / count
-        if kind is TypeKind.DURATION:
-            return total / count
-        return float(total) / count
-    value = row[labels[0]]
-    if fn == "count":
-        return int(value)
-    if fn == "sum" and kind in (TypeKind.INT, TypeKind.BIGINT) and value is not None:
-        return int(value)
-    return value
 
 
 def _constraint_name(exc: IntegrityError, storage: Storage) -> str | None:

@@ -32,10 +32,6 @@ class PathError(Exception):
     """A path that does not lead anywhere in the model (the message says why)."""
 
 
-class Unprefixable(Exception):
-    """A filter with some/every/none cannot be moved behind a to-one path."""
-
-
 class Unevaluable(Exception):
     """A filter that needs the database (a path across an association, a quantifier)."""
 
@@ -228,9 +224,7 @@ def prefix_filter(spec: Filter, prefix: str) -> Filter:
             out[key] = [prefix_filter(i, prefix) for i in item]
         elif key == "not":
             out[key] = prefix_filter(item, prefix)
-        elif key == "attr":
-            if spec.get("op") in QUANTIFIERS:
-                raise Unprefixable(f"'{item}' uses {spec.get('op')}")
+        elif key == "attr":  # a quantifier's `where` stays about the class at the other end
             out[key] = prefix + str(item)
         else:
             out[key] = item

@@ -47,8 +47,8 @@ from meshkit.runtime.storage import Storage
 from .errors import PermissionDenied, PolicyError
 from .filters import (
     PathError,
+    Step,
     Unevaluable,
-    Unprefixable,
     check_filter,
     conjunction,
     disjunction,
@@ -364,8 +364,7 @@ class Policy:
         caller's filter, in which every class reached is row-restricted too.
 
         PermissionDenied when the filter names an attribute the principal may not read in
-        clear, crosses into a class the principal may not read, or crosses a to-one end into a
-        class whose row rule uses some/every/none (it cannot be applied behind the end).
+        clear or crosses into a class the principal may not read.
         """
         cls = self._cls(class_ref)
         base = self.row_filter(principal, cls.qid, operation)
@@ -383,12 +382,16 @@ class Policy:
         path, op = spec.get("attr"), spec.get("op", "eq")
         if not isinstance(path, str):
             return spec
-        if op in QUANTIFIERS:
+        if op in QUANTIFIERS:  # `end` or `to_one.….end`: the to-one steps, then the quantifier
+            head, _, end = path.rpartition(".")
             try:
-                other = resolve_many(self.storage, class_qid, path)
+                steps = self._to_one_steps(class_qid, head)
+                owner = steps[-1].target if steps else class_qid
+                other = resolve_many(self.storage, owner, end)
             except PathError:
                 return spec
-            self._require_clear(principal, class_qid, path, "filter")
+            conditions = self._step_rules(principal, class_qid, steps)
+            self._require_clear(principal, owner, end, "filter")
             inner = spec.get("where")
             secured = None if inner is None else self._secure(principal, other, inner)
             rule = self.row_filter(principal, other, "read")
@@ -401,31 +404,43 @@ class Policy:
             out = {k: v for k, v in spec.items() if k != "where"}
             if combined is not None:
                 out["where"] = combined
-            return out
+            return conjunction(out, *conditions)
         try:
             resolved = resolve_path(self.storage, class_qid, path)
         except PathError:
             return spec
-        conditions: list[Filter] = [spec]
+        conditions = self._step_rules(principal, class_qid, resolved.steps)
+        self._require_clear(principal, resolved.owner, resolved.name, "filter")
+        return conjunction(spec, *conditions)
+
+    def _to_one_steps(self, class_qid: str, path: str) -> tuple[Step, ...]:
+        """The to-one ends of `path` (every name one) and the classes they lead to."""
+        if not path:
+            return ()
+        resolved = resolve_path(self.storage, class_qid, path)
+        fk = self.storage.of(resolved.owner).to_one.get(resolved.name)
+        if fk is None:
+            raise PathError(f"'{resolved.name}' of {resolved.owner} is not a to-one end")
+        target = self.storage.of(fk.other)
+        if len(target.tables) != 1:
+            raise PathError(f"'{resolved.name}' leads to {fk.other}, which spans several tables")
+        return (*resolved.steps, Step(resolved.name, target.cls.qid))
+
+    def _step_rules(
+        self, principal: Principal, class_qid: str, steps: Sequence[Step]
+    ) -> list[Filter]:
+        """The row rule of every class reached through to-one `steps`, prefixed with the path
+        to it; each end crossed must be readable in clear."""
+        conditions: list[Filter] = []
         current, prefix = class_qid, ""
-        for step in resolved.steps:
+        for step in steps:
             self._require_clear(principal, current, step.end, "filter")
             rule = self.row_filter(principal, step.target, "read")
             prefix += step.end + "."
             if rule is not None:
-                try:
-                    conditions.append(prefix_filter(rule, prefix))
-                except Unprefixable:
-                    raise PermissionDenied(
-                        step.target,
-                        "read",
-                        f"cannot filter through '{prefix.rstrip('.')}': your access to "
-                        f"{step.target} depends on other entities; filter on {step.target} itself",
-                        code="path-not-allowed",
-                    ) from None
+                conditions.append(prefix_filter(rule, prefix))
             current = step.target
-        self._require_clear(principal, resolved.owner, resolved.name, "filter")
-        return conjunction(*conditions)
+        return conditions
 
     def check_paths(
         self, principal: Principal, class_ref: str, paths: Iterable[str], use: str = "sort"

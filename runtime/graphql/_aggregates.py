@@ -3,9 +3,10 @@
 Only the measures the client selected are computed: the resolver reads its own selection set
 (fragments included, over-approximated: a fragment's fields count whatever its type condition).
 
-Under a to-many end held by the other side's foreign key (`energyCommunity {
-participationsAggregate(groupBy: [STATUS]) { ... } }`) the aggregate is per parent, and still
-one statement for all parents of a level: grouped by that foreign key first, split afterwards.
+Under a to-many end (`energyCommunity { participationsAggregate(groupBy: [STATUS]) { ... } }`,
+`payment { documentsAggregate { ... } }`) the aggregate is per parent, and still one statement
+for all parents of a level: grouped by the parent first (the other side's foreign key, or the
+link table's column), split afterwards.
 """
 
 from __future__ import annotations
@@ -51,11 +52,9 @@ def aggregate(class_qid: str, attributes: Mapping[str, Mapping[str, str]]) -> Re
     return resolve
 
 
-def related_aggregate(
-    nav: Navigation, inverse: str, attributes: Mapping[str, Mapping[str, str]]
-) -> Resolver:
-    """The aggregate of a to-many end per parent; `inverse` is the other class's to-one end
-    (the foreign key) back to the parent."""
+def related_aggregate(nav: Navigation, attributes: Mapping[str, Mapping[str, str]]) -> Resolver:
+    """The aggregate of a to-many end per parent: the other class's foreign key back to the
+    parent (one-to-many) or a link table (many-to-many) is grouped by first."""
 
     def resolve(row: Row, info: Info, **args: Any) -> list[dict[str, Any]]:
         context = context_of(info)
@@ -68,12 +67,13 @@ def related_aggregate(
         per_parent: dict[str, list[dict[str, Any]]] | None = row.level.cache.get(key)
         if per_parent is None:  # the level's first row: one statement for every parent
             where = context.translator.where(nav.other, args.get("filter"))
-            parents: Filter = {"attr": inverse, "op": "in", "value": row.level.parent_ids(nav)}
-            scoped: Filter = parents if where.where is None else {"and": [parents, where.where]}
-            groups = _groups(context, nav.other, measures, [inverse, *group_by], where, scoped)
-            per_parent = {}
-            for group in groups:
-                per_parent.setdefault(str(group.pop(inverse)), []).append(group)
+            run = _secured(context, nav.other, measures, group_by, where.where)
+            try:
+                per_parent = context.reader.related_aggregate(
+                    nav, row.level.parent_ids(nav), run, measures, group_by
+                )
+            except ValidationError as exc:
+                raise locate_query_errors(exc, where if run is where.where else None) from None
             row.level.cache[key] = per_parent
         groups = per_parent.get(row.entity["id"], [])
         if not groups and not group_by:  # no rows: still one entry, as the root aggregate has
@@ -81,6 +81,25 @@ def related_aggregate(
         return _entries(nav.other, groups, measures, group_by)
 
     return resolve
+
+
+def _secured(
+    context: RequestContext,
+    class_qid: str,
+    measures: Mapping[str, Mapping[str, Any]],
+    group_by: list[str],
+    where: Filter | None,
+) -> Filter | None:
+    """`where` as `SecuredUnitOfWork.aggregate` runs it: the class readable, group-by and
+    measure paths checked, the row rules ANDed in (as given in a trusted context)."""
+    guard = context.guard
+    if guard is None:
+        return where
+    guard.policy.check(guard.principal, class_qid, "read")
+    guard.check_aggregate(
+        class_qid, [*group_by, *(m["attr"] for m in measures.values() if "attr" in m)]
+    )
+    return guard.read_filter(class_qid, where)
 
 
 def _measures(info: Info, attributes: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, Any]]:

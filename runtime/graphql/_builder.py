@@ -366,9 +366,8 @@ class SchemaBuilder:
                     self.connection_args(other.qid),
                     resolve=_batches.to_many(nav),
                 )
-                inverse = self._inverse_held(nav)
-                if inverse is not None and name + "Aggregate" not in fields:
-                    fields[name + "Aggregate"] = self.related_aggregate_field(nav, inverse)
+                if self._aggregatable(nav) and name + "Aggregate" not in fields:
+                    fields[name + "Aggregate"] = self.related_aggregate_field(nav)
             elif nav.way is Way.HELD:
                 assert nav.fk is not None
                 target = self.entity_type(other)
@@ -397,7 +396,16 @@ class SchemaBuilder:
                 self._series_args(series.codes != ()),
                 resolve=_series.series_field(cls, series),
                 description=(series.description or "")
-                + f" Buckets of {series.unit}, summed in the store; one read per level.",
+                + f" Buckets of {series.unit}, aggregated in the store; one read per level.",
+            )
+        for series_name, with_codes in self._shared_series(cls).items():
+            name = camel(series_name)
+            ck_names[series_name] = name
+            fields[name] = GraphQLField(
+                GraphQLNonNull(_list_of(self._series_bucket())),
+                self._series_args(with_codes),
+                description=f"The {series_name} series of every kind of {self.names[cls.qid]} "
+                "(each in its own unit); one read per level and kind.",
             )
         if "history" not in ck_names and "id" in cls.attributes:
             ck_names["history"] = "history"
@@ -412,6 +420,22 @@ class SchemaBuilder:
         return cast("GraphQLField", self._cache[key])
 
     # ================================================================== series
+    def _shared_series(self, cls: ClassDef) -> dict[str, bool]:
+        """The series an interface does not declare but every concrete class below it has (by
+        name): each with whether all of them have codes (then the field takes `codes`, as each
+        implementation's field does)."""
+        if not self._is_interface(cls):
+            return {}
+        concrete = [
+            self.model.classes[qid]
+            for qid in (cls.qid, *cls.descendants)
+            if not self.model.classes[qid].abstract
+        ]
+        if not concrete:
+            return {}
+        common = set.intersection(*(set(c.series) for c in concrete)) - set(cls.series)
+        return {name: all(c.series[name].codes for c in concrete) for name in sorted(common)}
+
     def _series_bucket(self) -> GraphQLObjectType:
         key = ("series", "bucket")
         if key not in self._cache:
@@ -437,7 +461,8 @@ class SchemaBuilder:
                     "value": GraphQLField(
                         DecimalScalar,
                         resolve=_get_item("value"),
-                        description="The sum (or average) of the bucket's stored values.",
+                        description="The sum (average, minimum, maximum) of the bucket's "
+                        "stored values.",
                     ),
                     "count": GraphQLField(
                         GraphQLNonNull(GraphQLInt),
@@ -885,16 +910,11 @@ class SchemaBuilder:
         return cast("GraphQLInputObjectType", self._cache[key])
 
     # ================================================================== aggregates
-    def _inverse_held(self, nav: Navigation) -> str | None:
-        """The other class's to-one end back along `nav`, when the other class holds it as a
-        foreign key and is aggregated in one table (so a per-parent aggregate is one GROUP BY)."""
-        if nav.way is not Way.REVERSE or len(self.storage.of(nav.other).tables) != 1:
-            return None
-        for end in self.model.classes[nav.other].ends.values():
-            if end.association == nav.end.association and end.side != nav.end.side:
-                back = navigation(self.storage, nav.other, end.name)
-                return end.name if back.way is Way.HELD and not end.many else None
-        return None
+    def _aggregatable(self, nav: Navigation) -> bool:
+        """Whether a to-many end gets `<end>Aggregate`: its other class is held in one table
+        (so a per-parent aggregate is one GROUP BY), reached by a foreign key back to the
+        parent or through a link table."""
+        return nav.way is not Way.HELD and len(self.storage.of(nav.other).tables) == 1
 
     def aggregate_field(self, cls: ClassDef) -> GraphQLField:
         out, args, measured = self._aggregate_parts(cls)
@@ -905,13 +925,13 @@ class SchemaBuilder:
             description="Count, sum, avg, min and max; one entry per group (one without groupBy).",
         )
 
-    def related_aggregate_field(self, nav: Navigation, inverse: str) -> GraphQLField:
-        """`<end>Aggregate` of a to-many end whose other class holds the foreign key back."""
+    def related_aggregate_field(self, nav: Navigation) -> GraphQLField:
+        """`<end>Aggregate` of a to-many end, per parent."""
         out, args, measured = self._aggregate_parts(self.model.classes[nav.other])
         return GraphQLField(
             out,
             args,
-            resolve=_aggregates.related_aggregate(nav, inverse, measured),
+            resolve=_aggregates.related_aggregate(nav, measured),
             description="The aggregate of this end's entities for this parent (as the class's "
             "root aggregate: one entry per group, one without groupBy).",
         )

@@ -2,7 +2,8 @@
 
 Input objects carry CK names already (each input field has an `out_name`), so translation is a
 walk over the model: an attribute takes operators, a to-one end takes the other class's filter
-(its paths get the end as prefix, `community.name`), a to-many end takes `some`/`every`/`none`.
+(its paths get the end as prefix, `community.name`), a to-many end takes `some`/`every`/`none`
+(behind to-one ends too: `community.participants`, its `where` about the participants).
 Every predicate produced remembers the GraphQL input path it came from, so a problem the
 runtime finds (`where.and.2.value`) is reported where the client wrote it (`filter.name.like`).
 """
@@ -101,20 +102,12 @@ class FilterTranslator:
                         self._object(other, item, f"{prefix}{key}.", here, origins, errors)
                     )
                     continue
-                if prefix:
-                    errors.add(
-                        "filter",
-                        here,
-                        f"'{key}' (a to-many end) cannot be filtered behind a to-one end yet; "
-                        "filter from the other side instead",
-                    )
-                    continue
                 for quantifier, inner_value in item.items():
                     if inner_value is None:
                         continue
                     qpath = (*here, quantifier)
                     nested = _all(self._object(other, inner_value, "", qpath, origins, errors))
-                    spec: dict[str, Any] = {"attr": key, "op": quantifier}
+                    spec: dict[str, Any] = {"attr": prefix + key, "op": quantifier}
                     if nested is not None:
                         spec["where"] = nested
                     parts.append(_mark(spec, qpath, origins))

@@ -338,6 +338,35 @@ class EntityReader:
             counts.update({p: int(n) for p, n in self.uow.connection.execute(statement)})
         return counts
 
+    def related_aggregate(
+        self,
+        nav: Navigation,
+        parent_ids: Sequence[str],
+        where: Filter | None,
+        measures: Mapping[str, Mapping[str, Any]],
+        group_by: Sequence[str],
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Per parent, the groups of the entities at the other end of `nav` (REVERSE or LINK)
+        as `UnitOfWork.aggregate` gives them, sorted by key: one `GROUP BY parent, <keys>`."""
+        plan = _Plan(self, self.storage.of(nav.other), where, None, Window())
+        errors = ErrorCollector()
+        aggregation = plan.compiler.aggregation(plan.scope, measures, group_by, errors)
+        raise_if_errors(errors, f"cannot aggregate {nav.other}")
+        result: dict[str, list[dict[str, Any]]] = {}
+        for chunk in _chunks(parent_ids):
+            from_, parent, extra, _ = self._through(nav, plan, chunk)
+            keys = [parent.label("_parent"), *aggregation.keys]
+            statement = (
+                sa.select(*keys, *aggregation.columns)
+                .select_from(from_)
+                .where(*plan.conditions, *extra)
+                .group_by(*keys)
+                .order_by(*(k.asc().nulls_last() for k in keys))
+            )
+            for row in self.uow.connection.execute(statement).mappings():
+                result.setdefault(row["_parent"], []).append(aggregation.decode(row))
+        return result
+
     def _through(
         self, nav: Navigation, plan: _Plan, parent_ids: Sequence[str]
     ) -> tuple[

@@ -3,8 +3,9 @@
 The values live in the series store (`meshkit.runtime.series`), keyed by the owner's natural
 key — the class's single-attribute unique string index (`metering_point_id`), or its id when it
 has none. Like association fields, the first row of a level that resolves the field reads the
-buckets for *every* row of the level with one `SeriesStore.read` (sums and the quality mix
-computed in the database) and caches them on the level; the rest find their part there.
+buckets for *every* row of the level with one `SeriesStore.read` (sums — or minima, maxima —
+and the quality mix computed in the database) and caches them on the level; the rest find
+their part there.
 
 Rows are already row-checked and masked: an owner whose key column the caller may not see
 gets no values (fail closed).
@@ -30,7 +31,7 @@ RESOLUTIONS = {
     "month": "P1M",
     "year": "P1Y",
 }
-AGGREGATES = ("sum", "avg")
+AGGREGATES = ("sum", "avg", "min", "max")
 MAX_BUCKETS_PER_OWNER = 50_000  # ~ 17 months of quarter-hours
 
 
@@ -54,6 +55,7 @@ def series_field(cls: ClassDef, definition: SeriesDef) -> Resolver:
     key_attr = series_key(cls)
     series_ref = f"{definition.declared_in}.{definition.name}"
     qualities = definition.qualities
+    owners = frozenset((cls.qid, *cls.descendants))  # a level may mix kinds: only these have it
 
     def resolve(row: Row, info: Info, **args: Any) -> list[dict[str, Any]]:
         key = row.entity.get(key_attr)
@@ -62,7 +64,13 @@ def series_field(cls: ClassDef, definition: SeriesDef) -> Resolver:
         cache_key = ("series", series_ref, freeze(args))
         loaded: dict[str, list[dict[str, Any]]] | None = row.level.cache.get(cache_key)
         if loaded is None:
-            keys = sorted({str(k) for r in row.level.rows if (k := r.entity.get(key_attr))})
+            keys = sorted(
+                {
+                    str(k)
+                    for r in row.level.rows
+                    if r.entity.get("type") in owners and (k := r.entity.get(key_attr))
+                }
+            )
             loaded = _read(context_of(info), series_ref, qualities, keys, args)
             row.level.cache[cache_key] = loaded
         return loaded.get(str(key), [])
@@ -109,6 +117,7 @@ def _read(
             tz,
             tenant=context.uow.tenant,
             connection=context.uow.connection,
+            measure=aggregate if aggregate in ("min", "max") else "sum",  # avg: sum / count
         )
     except SeriesError as exc:
         raise ValidationError(str(exc), [FieldError("series", (), str(exc))]) from None

@@ -55,6 +55,7 @@ from meshkit.runtime.storage.tables import TENANT_LENGTH
 from meshkit.runtime.storage.types import UtcDateTime
 
 DEFAULT_TIME_ZONE = "Europe/Vienna"
+BUCKET_MEASURES = ("sum", "min", "max")  # what a bucket's value can be
 STAGING_TABLE = "meshkit_series_staging"
 CHANGED_TABLE = "meshkit_series_changed"
 NEW_TABLE = "meshkit_series_new"  # all-new rows under row-level security (no COPY FROM there)
@@ -345,6 +346,7 @@ class SeriesStore:
         tenant: str,
         by_key: bool = True,
         connection: sa.Connection | None = None,
+        measure: str = "sum",
     ) -> pl.DataFrame:
         """The values of intervals starting in [start, end), as a polars frame.
 
@@ -353,6 +355,8 @@ class SeriesStore:
         start, end, value, count, expected, then value_<q> and count_<q> per declared quality);
         days, months and years are those of `tz`, so a DST day is one bucket of 92 or 100
         quarter-hours. `by_key=False` sums over all keys. Times come back in `tz`.
+        `measure="min"` / `"max"`: the buckets' (and each quality's) smallest / largest value
+        instead of the sum.
         """
         qid, definition = self.series(series)
         tzinfo = zone(tz)
@@ -361,12 +365,16 @@ class SeriesStore:
             raise SeriesError(f"empty range: start {start} is not before end {end}")
         wanted_keys, wanted_codes = _as_list(keys, "keys"), _as_list(codes, "codes")
         bucket = None if resolution is None else parse_resolution(resolution, definition)
+        if measure not in BUCKET_MEASURES:
+            raise SeriesError(f"unknown measure {measure!r}; use {', '.join(BUCKET_MEASURES)}")
         filters = _Filters(tenant, qid, low, high, wanted_keys, wanted_codes)
         if bucket is None:
             frame = self._read_values(filters, definition, tz, connection)
         else:
             spans = offset_spans(tzinfo, low, high)
-            frame = self._read_buckets(filters, definition, bucket, tz, spans, by_key, connection)
+            frame = self._read_buckets(
+                filters, definition, bucket, tz, spans, by_key, connection, measure
+            )
         return frame
 
     def _read_values(
@@ -416,6 +424,7 @@ class SeriesStore:
         spans: list[OffsetSpan],
         by_key: bool,
         connection: sa.Connection | None,
+        measure: str = "sum",
     ) -> pl.DataFrame:
         postgresql = is_postgresql(self.engine)
         qualities = definition.qualities
@@ -428,13 +437,9 @@ class SeriesStore:
         else:
             expression, zone_times = _bucket_sqlite(bucket, spans, params)
         times += zone_times
-        mix: list[str] = []
-        for i, quality in enumerate(qualities):
-            params[f"q{i}"] = quality
-            mix.append(f"sum(CASE WHEN quality = :q{i} THEN value ELSE 0 END) AS value_{i}")
-            mix.append(f"sum(CASE WHEN quality = :q{i} THEN 1 ELSE 0 END) AS count_{i}")
+        total, mix = _bucket_measures(measure, qualities, params)
         statement = (
-            f"SELECT {', '.join(group)}, {expression} AS bucket, sum(value) AS total, "
+            f"SELECT {', '.join(group)}, {expression} AS bucket, {total} AS total, "
             f"count(*) AS n{''.join(', ' + m for m in mix)} FROM {VALUE_TABLE} "
             f"WHERE {filters.where()} GROUP BY {', '.join(group)}, bucket "
             f"ORDER BY {', '.join(group)}, bucket"
@@ -639,6 +644,22 @@ def _as_list(values: Sequence[str] | str | None, name: str) -> list[str] | None:
     if not all(isinstance(v, str) for v in result):
         raise SeriesError(f"{name} must be strings")
     return result
+
+
+def _bucket_measures(
+    measure: str, qualities: Sequence[str], params: dict[str, Any]
+) -> tuple[str, list[str]]:
+    """The SQL of a bucket's value (sum, min or max of its values) and of its quality mix:
+    value_<i> and count_<i> per quality (the quality names added to `params` as q<i>)."""
+    mix: list[str] = []
+    for i, quality in enumerate(qualities):
+        params[f"q{i}"] = quality
+        if measure == "sum":
+            mix.append(f"sum(CASE WHEN quality = :q{i} THEN value ELSE 0 END) AS value_{i}")
+        else:  # min / max of the quality's values: NULL where it has none
+            mix.append(f"{measure}(CASE WHEN quality = :q{i} THEN value END) AS value_{i}")
+        mix.append(f"sum(CASE WHEN quality = :q{i} THEN 1 ELSE 0 END) AS count_{i}")
+    return f"{measure}(value)", mix
 
 
 def _from_epoch(column: str, tz: str) -> pl.Expr:
