@@ -199,7 +199,7 @@ class CommunityRequests(_EdaCommands):
 class MessageReplay(_EdaCommands):
     """An operator's second try of a quarantined inbound message (EdaMessage)."""
 
-    @command
+    @command(own_transactions=True)
     def replay(
         self,
         ctx: CommandContext,

@@ -35,13 +35,18 @@ class _CommandOptions:
     name: str | None
     description: str | None
     read_only: bool = False
+    own_transactions: bool = False
 
 
 @overload
 def command(fn: F, /) -> F: ...
 @overload
 def command(
-    *, name: str | None = None, description: str | None = None, read_only: bool = False
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    read_only: bool = False,
+    own_transactions: bool = False,
 ) -> Callable[[F], F]: ...
 def command(
     fn: F | None = None,
@@ -50,15 +55,21 @@ def command(
     name: str | None = None,
     description: str | None = None,
     read_only: bool = False,
+    own_transactions: bool = False,
 ) -> F | Callable[[F], F]:
     """Mark a behaviour method as a command (named after the method unless `name` is given;
     described by its docstring unless `description` is given).
 
     A `read_only` command computes an answer and changes nothing: whatever it writes anyway is
-    rolled back when it returns, and the GraphQL API offers it as a query too."""
+    rolled back when it returns, and the GraphQL API offers it as a query too.
+
+    A command with `own_transactions` commits work in transactions of its own besides the
+    caller's unit of work (the EDA replay runs the processor's). A GraphQL mutation calling one
+    begins its unit of work without taking SQLite's write lock, which those transactions need;
+    every other mutation takes it when it begins (see docs/architecture.md)."""
 
     def mark(f: F) -> F:
-        setattr(f, _MARK, _CommandOptions(name, description, read_only))
+        setattr(f, _MARK, _CommandOptions(name, description, read_only, own_transactions))
         return f
 
     return mark(fn) if fn is not None else mark
@@ -86,6 +97,7 @@ class CommandSpec:
     class_qid: str  # the class whose construction kit binds the behaviour
     method: str  # the Python method's name
     read_only: bool = False  # changes nothing: its writes are rolled back; a query too
+    own_transactions: bool = False  # commits in transactions of its own, too (EDA replay)
 
     def bind(self, arguments: Mapping[str, Any], errors: ErrorCollector) -> dict[str, Any]:
         """The arguments checked and converted; each problem is added to `errors`."""
@@ -183,6 +195,7 @@ def describe(
         class_qid=class_qid,
         method=method,
         read_only=options.read_only,
+        own_transactions=options.own_transactions,
     )
 
 

@@ -212,6 +212,10 @@ def command_field(
     )
 
 
+#: On a command's resolver: the command commits in transactions of its own (`CommandSpec`).
+OWN_TRANSACTIONS = "meshkit_own_transactions"
+
+
 def mutation_name(class_name: str, command: str) -> str:
     """`EnergyCommunity`, `mark_paid` -> `energyCommunityMarkPaid`."""
     return camel(class_name[:1].lower() + class_name[1:]) + pascal(command)
@@ -233,6 +237,7 @@ def _resolver(class_qid: str, spec: CommandSpec) -> Resolver:
             raise relocated(exc, _argument_path(names)) from None
         return True if spec.result is None else result
 
+    setattr(resolve, OWN_TRANSACTIONS, spec.own_transactions)
     return resolve
 
 

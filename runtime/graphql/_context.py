@@ -81,6 +81,9 @@ class RequestContext:
         self.guard = Guard(policy, principal) if policy is not None and principal else None
         self.translator = FilterTranslator(repository.model)
         self.connection_params: dict[str, Any] | None = None  # graphql-transport-ws init
+        # A mutation's unit of work reads and then writes: on SQLite it takes the write lock
+        # when it begins (Repository.unit_of_work(writing=True)); set before execution.
+        self.writing = False
         self._stack = ExitStack()
         self._uow: UnitOfWork | None = None
         self._secured: SecuredUnitOfWork | None = None
@@ -110,7 +113,9 @@ class RequestContext:
                     code="unauthenticated",
                 )
             self._uow = self._stack.enter_context(
-                self.repository.unit_of_work(tenant=self.tenant, actor=self.actor)
+                self.repository.unit_of_work(
+                    tenant=self.tenant, actor=self.actor, writing=self.writing
+                )
             )
         return self._uow
 

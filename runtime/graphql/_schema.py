@@ -19,9 +19,11 @@ from typing import Any
 import anyio.to_thread
 from graphql import (
     DocumentNode,
+    FieldNode,
     GraphQLError,
     GraphQLSchema,
     NoSchemaIntrospectionCustomRule,
+    OperationDefinitionNode,
     parse,
     print_schema,
     specified_rules,
@@ -43,6 +45,7 @@ from meshkit.runtime.behaviours.registry import BehaviourRegistry
 from meshkit.runtime.errors import ValidationError
 from meshkit.runtime.graphql import _subscriptions
 from meshkit.runtime.graphql._builder import SchemaBuilder
+from meshkit.runtime.graphql._commands import OWN_TRANSACTIONS
 from meshkit.runtime.graphql._compiled import CompiledReads, NotCompiled
 from meshkit.runtime.graphql._context import RequestContext
 from meshkit.runtime.graphql._errors import present
@@ -173,6 +176,8 @@ class ModelSchema(BaseSchema):
             data = self._compiled(query, document, operation_name, variable_values, context_value)
             if data is not None:
                 return ExecutionResult(data=data, errors=None)
+        if operation is OperationType.MUTATION:
+            context_value.writing = self._takes_write_lock(document, operation_name)
         try:
             result = graphql_execute(
                 self.graphql_schema,
@@ -218,6 +223,26 @@ class ModelSchema(BaseSchema):
             return None
         context.finish(commit=True)
         return data
+
+    def _takes_write_lock(self, document: DocumentNode, operation_name: str | None) -> bool:
+        """Whether a mutation's unit of work begins with the write lock (SQLite: BEGIN
+        IMMEDIATE): yes, unless it calls a command that commits in transactions of its own,
+        which would then wait for the request's lock until the busy timeout."""
+        mutation = self.graphql_schema.mutation_type
+        for definition in document.definitions:
+            if not isinstance(definition, OperationDefinitionNode):
+                continue
+            if operation_name is not None and (
+                definition.name is None or definition.name.value != operation_name
+            ):
+                continue
+            for selection in definition.selection_set.selections:
+                if not isinstance(selection, FieldNode):
+                    return False  # a fragment at the root: not worth the lock, be careful
+                field = None if mutation is None else mutation.fields.get(selection.name.value)
+                if field is not None and getattr(field.resolve, OWN_TRANSACTIONS, False):
+                    return False
+        return True
 
     async def execute(
         self,

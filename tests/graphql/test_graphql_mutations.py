@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from graphql_client import Client
 
 from meshkit.runtime import Repository, UnitOfWork
@@ -188,3 +189,31 @@ def test_unexpected_error_is_masked_and_rolled_back(
     assert "Traceback" not in str(response)
     monkeypatch.undo()
     assert grid.data("{ tariffs { totalCount } }")["tariffs"]["totalCount"] == 0
+
+
+def test_a_mutation_takes_sqlites_write_lock_when_its_unit_of_work_begins(
+    ec: Client, ec_repo: Repository
+) -> None:
+    """A mutation reads, then writes: on SQLite it begins IMMEDIATE, so a commit elsewhere in
+    between (the notifier inside serve) makes it wait instead of failing; a query does not."""
+    begins: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.startswith("BEGIN"):
+            begins.append(statement)
+
+    sa.event.listen(ec_repo.engine, "before_cursor_execute", record)
+    try:
+        ec.data("{ energyCommunities(first: 1) { totalCount } }")
+        ec.data(
+            """mutation { createEnergyCommunity(input: {
+                name: "Sonnenstrom", communityId: "AT00300000000RC100130000000000001",
+                ecNumber: "RC100130", kind: EEG_LOCAL, gridOperatorId: "AT003000",
+                address: {street: "Weg", postalCode: "4020", city: "Linz"}}) { id } }"""
+        )
+    finally:
+        sa.event.remove(ec_repo.engine, "before_cursor_execute", record)
+    if ec_repo.engine.dialect.name == "sqlite":
+        assert begins == ["BEGIN", "BEGIN IMMEDIATE"]
+    else:
+        assert "BEGIN IMMEDIATE" not in begins
