@@ -7,13 +7,12 @@ Accounts: anna (member a), bert (member b), sam (staff), ada (admin, the operato
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
+from change_request_portal import Portal
 from secure_seed import seed
 from starlette.testclient import TestClient
 
@@ -36,35 +35,6 @@ USERS = (
     ("sam", "staff", None),
     ("ada", "admin", None),
 )
-
-
-@dataclass
-class Portal:
-    """The served API, the repository behind it and the seed's ids."""
-
-    http: TestClient
-    repo: Repository
-    ids: dict[str, str]
-    tokens: dict[str, str]
-
-    def run(self, user: str, query: str, **variables: Any) -> dict[str, Any]:
-        response = self.http.post(
-            "/graphql",
-            json={"query": query, "variables": variables},
-            headers={"Authorization": f"Bearer {self.tokens[user]}"},
-        )
-        assert response.status_code == 200, response.text
-        return response.json()  # type: ignore[no-any-return]
-
-    def data(self, user: str, query: str, **variables: Any) -> dict[str, Any]:
-        body = self.run(user, query, **variables)
-        assert "errors" not in body, body["errors"]
-        return body["data"]  # type: ignore[no-any-return]
-
-    def errors(self, user: str, query: str, **variables: Any) -> list[dict[str, Any]]:
-        body = self.run(user, query, **variables)
-        assert body.get("errors"), body
-        return body["errors"]  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="session")

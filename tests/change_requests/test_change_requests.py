@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from conftest import Portal
+from change_request_portal import Portal
 from secure_seed import IBAN_A
 
 NEW_IBAN = "AT022050302101023600"
