@@ -69,6 +69,7 @@ class AuditTrail:
     def __init__(self, table: sa.Table) -> None:
         self.table = table
         self._inserts: dict[int, tuple[Dialect, BulkInsert]] = {}
+        self._fragments: dict[tuple[str, ...], dict[str, str]] = {}
 
     def _insert(self, dialect: Dialect) -> BulkInsert:
         found = self._inserts.get(id(dialect))
@@ -86,11 +87,9 @@ class AuditTrail:
         rows: Sequence[AuditRow],
     ) -> None:
         """One statement (COPY on PostgreSQL for large batches) for all `rows`."""
-        if not rows:
-            return
         self._insert(connection.dialect).execute(
             connection,
-            [
+            (
                 (
                     tenant,
                     r.entity_id,
@@ -101,8 +100,40 @@ class AuditTrail:
                     dumps(r.changes) if r.text is None else r.text,
                 )
                 for r in rows
-            ],
+            ),
+            len(rows),
         )
+
+    def write_created(
+        self,
+        connection: sa.Connection,
+        tenant: str,
+        actor: str,
+        at: datetime,
+        class_qid: str,
+        entities: Sequence[Mapping[str, Any]],
+        keys: Sequence[str],
+    ) -> list[tuple[str, ...]]:
+        """The create rows of new `entities` of one class, whose audited attributes are `keys`
+        (sorted): their changes are made while the rows stream to the database. Returns the
+        keys each entity set (those with a value), for its event."""
+        fragments = self._fragments.get(tuple(keys))
+        if fragments is None:
+            fragments = self._fragments[tuple(keys)] = created_fragments(keys)
+        shared: dict[tuple[str, ...], tuple[str, ...]] = {}
+        changed: list[tuple[str, ...]] = []
+        create = Operation.CREATE.value
+
+        def rows() -> Iterator[tuple[Any, ...]]:
+            for entity in entities:
+                changes_ = CreatedChanges(entity, keys)
+                set_keys = tuple(changes_)
+                changed.append(shared.setdefault(set_keys, set_keys))
+                text = changes_.json(fragments)
+                yield (tenant, entity["id"], class_qid, create, actor, at, text)
+
+        self._insert(connection.dialect).execute(connection, rows(), len(entities))
+        return changed
 
     def history(self, connection: sa.Connection, tenant: str, entity_id: str) -> list[AuditEntry]:
         t = self.table

@@ -38,10 +38,8 @@ from meshkit.runtime.audit import (
     AuditEntry,
     AuditRow,
     AuditTrail,
-    CreatedChanges,
     Operation,
     changes,
-    created_fragments,
 )
 from meshkit.runtime.behaviours.behaviour import HOOKS, Change, CommandContext, LinkChange
 from meshkit.runtime.behaviours.registry import BehaviourRegistry, ClassBehaviours
@@ -52,6 +50,7 @@ from meshkit.runtime.errors import (
     ErrorCollector,
     FieldError,
     NotFoundError,
+    PathItem,
     Reference,
     RepositoryError,
     UnknownElementError,
@@ -307,6 +306,8 @@ class UnitOfWork:
         (error paths start with the row's index)."""
         storage = self._storage.of(class_ref)
         behaviours = self._behaviours.of(storage.cls.qid)
+        if not behaviours.behaviours and not storage.cls.abstract:
+            return self._create_streamed(storage, rows)
         count = len(rows)
         errors = ErrorCollector()
         checked: list[CheckedInput] = []
@@ -319,24 +320,11 @@ class UnitOfWork:
         self._check_references(storage, [c.references for c in checked], errors, count > 1)
         now = datetime.now(UTC)
         plan = self.repository._insert_plan(storage)
-        stamp = {
-            "type": storage.cls.qid,
-            "tenant": self.tenant,
-            "version": 1,
-            "created_at": now,
-            "created_by": self.actor,
-            "changed_at": now,
-            "changed_by": self.actor,
-        }
-        template = plan.template
-        entities: list[Entity] = []
-        for c, entity_id in zip(checked, _new_ids(count), strict=True):
-            entity: Entity = template.copy()
-            entity.update(c.attributes)
-            entity.update(c.references)
-            entity.update(stamp)
-            entity["id"] = entity_id
-            entities.append(entity)
+        stamp = self._stamp(storage, now)
+        entities = [
+            plan.entity(c, stamp, entity_id)
+            for c, entity_id in zip(checked, _new_ids(count), strict=True)
+        ]
         if behaviours.has("validate"):
             for i, e in enumerate(entities):
                 found = behaviours.validate(self._change(storage, Operation.CREATE, None, e))
@@ -353,21 +341,85 @@ class UnitOfWork:
             ]
             for change in created:
                 behaviours.run("before_create", change)
-            plan.insert.execute(self.connection, [plan.row(e) for e in entities])
-            qid, create, audited, fragments = (
-                storage.cls.qid,
-                Operation.CREATE,
-                plan.audited,
-                plan.fragments,
-            )
-            audit = []
-            for e in entities:
-                changes_ = CreatedChanges(e, audited)
-                audit.append(AuditRow(e["id"], qid, create, changes_, changes_.json(fragments)))
-            self._record(now, audit)
+            plan.insert.execute(self.connection, map(plan.row, entities), count)
+            self._record_created(storage, plan, now, entities)
             for change in created:
                 behaviours.run("after_create", change)
         return entities
+
+    def _create_streamed(
+        self, storage: ClassStorage, rows: Sequence[Mapping[str, Any]]
+    ) -> list[Entity]:
+        """`create_many` for a concrete class without behaviours (nothing else reads the
+        database while the rows stream): each row is checked and turned into an entity row
+        while the database stores the rows before it. After the first problem nothing more is
+        written but every row is still checked; then the write is undone and every problem
+        reported, in the order the check-first path gives."""
+        count = len(rows)
+        indexed = count > 1
+        referenced = self._referenced(storage, rows)
+        now = datetime.now(UTC)
+        plan = self.repository._insert_plan(storage)
+        stamp = self._stamp(storage, now)
+        check_create = self._validator.check_create
+        entities: list[Entity] = []
+        errors = ErrorCollector()  # the rows' own problems
+        broken: dict[str, list[FieldError]] = {end: [] for end in referenced}  # by end
+
+        def checked_rows() -> Iterator[tuple[Any, ...]]:
+            failed = False
+            for i, (values, entity_id) in enumerate(zip(rows, _new_ids(count), strict=True)):
+                row_errors = ErrorCollector()
+                checked = check_create(storage, values, row_errors)
+                if row_errors.errors:
+                    errors.errors.extend(_prefixed(i, count, row_errors.errors))
+                    failed = True
+                for end, (fk, found, accepted) in referenced.items():
+                    ref = checked.references.get(end)
+                    path = (i, end) if indexed else (end,)
+                    problem = _reference_problem(fk, found, accepted, ref, path)
+                    if problem is not None:
+                        broken[end].append(problem)
+                        failed = True
+                if failed:
+                    continue  # what was written is undone below; the rest is still checked
+                entity = plan.entity(checked, stamp, entity_id)
+                entities.append(entity)
+                yield plan.row(entity)
+            if failed:  # the order of the check-first path: rows, then references by end
+                problems = [*errors.errors, *(e for found in broken.values() for e in found)]
+                raise ValidationError(f"cannot create {storage.cls.qid}", problems)
+
+        with self._write(storage):
+            plan.insert.execute(self.connection, checked_rows(), count)
+            self._record_created(storage, plan, now, entities)
+        return entities
+
+    def _stamp(self, storage: ClassStorage, now: datetime) -> dict[str, Any]:
+        """The system attributes every entity of one create gets."""
+        return {
+            "type": storage.cls.qid,
+            "tenant": self.tenant,
+            "version": 1,
+            "created_at": now,
+            "created_by": self.actor,
+            "changed_at": now,
+            "changed_by": self.actor,
+        }
+
+    def _record_created(
+        self, storage: ClassStorage, plan: _InsertPlan, now: datetime, entities: list[Entity]
+    ) -> None:
+        """The audit rows (made while they stream) and the events of new entities."""
+        qid = storage.cls.qid
+        changed = self.repository.audit.write_created(
+            self.connection, self.tenant, self.actor, now, qid, entities, plan.audited
+        )
+        kind, tenant, actor = EventKind.CREATED, self.tenant, self.actor
+        self._pending.extend(
+            PendingEvent(kind, tenant, qid, e["id"], keys, actor, now)
+            for e, keys in zip(entities, changed, strict=True)
+        )
 
     def update(
         self,
@@ -1344,24 +1396,29 @@ class UnitOfWork:
         indexed: bool,
     ) -> None:
         """Every referenced id must be an entity of the end's class in this tenant."""
-        for end, fk in storage.to_one.items():
-            wanted = {r[end] for r in references if r.get(end) is not None}
-            if not wanted:
-                continue
-            found = self._types_of(fk.other, [w for w in wanted if w is not None])
-            target = self._storage.of(fk.other)
+        for end, (fk, found, accepted) in self._referenced(storage, references).items():
             for i, refs in enumerate(references):
                 ref = refs.get(end)
                 if ref is None:
                     continue
                 path = (i, end) if indexed else (end,)
-                kind = found.get(ref)
-                if kind is None:
-                    errors.add(
-                        "broken-reference", path, f"no {fk.other} with id '{ref}' in this tenant"
-                    )
-                elif kind not in target.concrete_types:
-                    errors.add("wrong-class", path, f"'{ref}' is a {kind}, not a {fk.other}")
+                problem = _reference_problem(fk, found, accepted, ref, path)
+                if problem is not None:
+                    errors.errors.append(problem)
+
+    def _referenced(
+        self, storage: ClassStorage, rows: Sequence[Mapping[str, Any]]
+    ) -> dict[str, tuple[ForeignKeyEnd, dict[str, str], frozenset[str]]]:
+        """For each to-one end some of `rows` give an id for: its foreign key, the concrete
+        types of those ids that exist in this tenant, and the types the end accepts."""
+        result = {}
+        for end, fk in storage.to_one.items():
+            wanted = {r[end] for r in rows if isinstance(r.get(end), str) and r[end]}
+            if wanted:
+                found = self._types_of(fk.other, list(wanted))
+                accepted = frozenset(self._storage.of(fk.other).concrete_types)
+                result[end] = (fk, found, accepted)
+        return result
 
     def _check_target(
         self, class_qid: str, entity_id: str, path: tuple[str, ...], errors: ErrorCollector
@@ -1425,6 +1482,25 @@ def _prefixed(index: int, count: int, errors: Sequence[FieldError]) -> list[Fiel
     if count == 1:
         return list(errors)
     return [FieldError(e.code, (index, *e.path), e.message) for e in errors]
+
+
+def _reference_problem(
+    fk: ForeignKeyEnd,
+    found: Mapping[str, str],
+    accepted: frozenset[str],
+    ref: str | None,
+    path: tuple[PathItem, ...],
+) -> FieldError | None:
+    """What is wrong with the id `ref` given for `fk`'s end (None: nothing, or no id given);
+    `found` holds the concrete types of the ids that exist in this tenant."""
+    if ref is None:
+        return None
+    kind = found.get(ref)
+    if kind is None:
+        return FieldError("broken-reference", path, f"no {fk.other} with id '{ref}' in this tenant")
+    if kind not in accepted:
+        return FieldError("wrong-class", path, f"'{ref}' is a {kind}, not a {fk.other}")
+    return None
 
 
 def _at(index: int, errors: Sequence[FieldError]) -> list[FieldError]:
@@ -1510,7 +1586,6 @@ class _InsertPlan:
         self.template: Entity = dict.fromkeys(storage.cls.attributes)  # every key, None
         self.template.update(dict.fromkeys(storage.to_one))
         self.audited = tuple(sorted(k for k in self.template if k not in _AUDIT_SKIP))
-        self.fragments = created_fragments(self.audited)
         getter = operator.itemgetter(*keys)
         self._get: Callable[[Entity], Any] = (lambda e: (getter(e),)) if len(keys) == 1 else getter
         self._insert: BulkInsert | None = None
@@ -1521,6 +1596,15 @@ class _InsertPlan:
         if self._insert is None:
             self._insert = BulkInsert(self.storage.table, self.columns, self.dialect)
         return self._insert
+
+    def entity(self, checked: CheckedInput, stamp: Mapping[str, Any], entity_id: str) -> Entity:
+        """A new entity: every key (None where not given), the checked input, the stamps."""
+        entity: Entity = self.template.copy()
+        entity.update(checked.attributes)
+        entity.update(checked.references)
+        entity.update(stamp)
+        entity["id"] = entity_id
+        return entity
 
     def row(self, entity: Entity) -> tuple[Any, ...]:
         values: tuple[Any, ...] = self._get(entity)

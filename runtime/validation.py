@@ -83,7 +83,7 @@ class EntityValidator:
             concrete = ", ".join(storage.concrete_types) or "none"
             errors.add("abstract-class", (), f"{cls.qid} is abstract; create one of: {concrete}")
         plan = self._plan(storage)
-        checked = self._check_given(storage, values, errors)
+        checked = self._check_given(storage, values, errors, plan)
         attributes = checked.attributes
         for name, attr, default in plan.missing:
             if name in values:
@@ -104,9 +104,13 @@ class EntityValidator:
         return self._check_given(storage, changes, errors)
 
     def _check_given(
-        self, storage: ClassStorage, values: Mapping[str, Any], errors: ErrorCollector
+        self,
+        storage: ClassStorage,
+        values: Mapping[str, Any],
+        errors: ErrorCollector,
+        plan: _Plan | None = None,
     ) -> CheckedInput:
-        plan = self._plan(storage)
+        plan = plan or self._plan(storage)
         settable = plan.attributes
         checked = CheckedInput()
         attributes = checked.attributes

@@ -8,7 +8,7 @@ before P, and a consumer that stores P misses nothing. A rolled-back transaction
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from json.encoder import encode_basestring_ascii
 from typing import Any
@@ -107,22 +107,40 @@ class Outbox:
             name = connection.dialect.identifier_preparer.format_table(self.table)
             connection.exec_driver_sql(f"LOCK TABLE {name} IN EXCLUSIVE MODE")
         last = self.head(connection)
-        events = [
-            Event(
-                position=last + i,
-                kind=p.kind,
-                tenant=p.tenant,
-                class_qid=p.class_qid,
-                entity_id=p.entity_id,
-                changed=p.changed,
-                actor=p.actor,
-                at=p.at,
-                related_id=p.related_id,
-            )
-            for i, p in enumerate(pending, start=1)
-        ]
-        # One statement for all of them (COPY on PostgreSQL for large batches).
-        self._insert(connection.dialect).execute(connection, [_row(e) for e in events])
+        events: list[Event] = []
+        names: dict[tuple[str, ...], str] = {}  # `changed` as JSON, made once per distinct list
+
+        def rows() -> Iterator[tuple[Any, ...]]:
+            # Made while they stream to the database (COPY on PostgreSQL for large batches).
+            for position, p in enumerate(pending, start=last + 1):
+                event = Event(
+                    position=position,
+                    kind=p.kind,
+                    tenant=p.tenant,
+                    class_qid=p.class_qid,
+                    entity_id=p.entity_id,
+                    changed=p.changed,
+                    actor=p.actor,
+                    at=p.at,
+                    related_id=p.related_id,
+                )
+                events.append(event)
+                changed = names.get(p.changed)
+                if changed is None:
+                    changed = names[p.changed] = _names(p.changed)
+                yield (
+                    position,
+                    p.tenant,
+                    p.class_qid,
+                    p.entity_id,
+                    p.kind.value,
+                    changed,
+                    p.related_id,
+                    p.actor,
+                    p.at,
+                )
+
+        self._insert(connection.dialect).execute(connection, rows(), len(pending))
         if postgresql:
             channel = self.channel_for(connection)
             connection.execute(sa.select(sa.func.pg_notify(channel, str(events[-1].position))))
@@ -175,20 +193,6 @@ class Outbox:
         result = connection.execute(c.update().where(c.c.name == consumer).values(values))
         if result.rowcount == 0:
             connection.execute(c.insert().values(name=consumer, **values))
-
-
-def _row(event: Event) -> tuple[Any, ...]:
-    return (
-        event.position,
-        event.tenant,
-        event.class_qid,
-        event.entity_id,
-        event.kind.value,
-        _names(event.changed),
-        event.related_id,
-        event.actor,
-        event.at,
-    )
 
 
 def _names(changed: Sequence[str]) -> str:

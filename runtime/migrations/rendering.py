@@ -22,8 +22,9 @@ def render_type(type_: sa.types.TypeEngine[Any]) -> str:
         return "mkt.DurationSeconds()"
     if isinstance(type_, EnumKey):
         return f"mkt.EnumKey({type_.enum_qid!r}, {type_.keys!r}, {type_.flags!r})"
-    if isinstance(type_, sa.JSON):
-        return "mkt.json_type()"
+    if isinstance(type_, sa.JSON):  # json_type() has its JSONB variant; a plain JSON has none
+        variants = getattr(type_, "_variant_mapping", None)
+        return "mkt.json_type()" if variants else "sa.JSON(none_as_null=True)"
     variants = getattr(type_, "_variant_mapping", None)
     base = _plain_type(type_)
     if variants:
