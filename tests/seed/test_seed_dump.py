@@ -45,7 +45,7 @@ def test_data_load_and_dump_commands(tmp_path: Path) -> None:
     runner = CliRunner()
     loaded = runner.invoke(app, ["data", "load", str(SEED_FILE), "-d", url, "-t", "demo"])
     assert loaded.exit_code == 0, loaded.output
-    assert "55 created" in loaded.output
+    assert "55 created" in " ".join(loaded.output.split())
     again = runner.invoke(app, ["data", "load", str(SEED_FILE), "-d", url, "-t", "demo"])
     assert "0 created, 0 updated, 55 unchanged" in " ".join(again.output.split())
     dumped = runner.invoke(app, ["data", "dump", "-d", url, "-t", "demo", "-c", "MeteringPoint"])
