@@ -125,7 +125,10 @@ class ExcelImport:
         if any(p.severity is Severity.ERROR and p.row is None for p in self.problems):
             return self.report  # the workbook's structure is wrong: rows cannot be trusted
         try:
-            with self.repository.unit_of_work(tenant=self.tenant, actor=self.actor) as uow:
+            # it reads, then writes (rolled back in a dry run): on SQLite the write lock first
+            with self.repository.unit_of_work(
+                tenant=self.tenant, actor=self.actor, writing=True
+            ) as uow:
                 self._plan(uow)
                 self.timings["check"] = time.perf_counter() - started
                 self._write(uow)

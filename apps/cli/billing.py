@@ -106,7 +106,7 @@ def documents_command(
     model: ModelOpt = DEFAULT_MODEL,
 ) -> None:
     """List the community's billing documents."""
-    with unit_of_work(database_url, model, tenant) as uow:
+    with unit_of_work(database_url, model, tenant, writing=False) as uow:
         entity = find_community(uow, community)
         where: list[dict[str, object]] = [{"attr": "community", "value": entity["id"]}]
         if run:

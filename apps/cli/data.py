@@ -85,7 +85,7 @@ def load_command(
     try:
         document = read_document(file)
         repository = open_repository(database_url, model)
-        with repository.unit_of_work(tenant=tenant, actor=actor) as uow:
+        with repository.unit_of_work(tenant=tenant, actor=actor, writing=True) as uow:
             result = load(uow, document, source=str(file))
     except SeedError as exc:
         print_problems(exc)

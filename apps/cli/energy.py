@@ -111,8 +111,12 @@ def parse_period(text: str) -> tuple[date, date]:
 
 
 @contextmanager
-def unit_of_work(database_url: str | None, model: str, tenant: str) -> Iterator[UnitOfWork]:
-    """A unit of work on a database that holds exactly the model's versions."""
+def unit_of_work(
+    database_url: str | None, model: str, tenant: str, *, writing: bool = True
+) -> Iterator[UnitOfWork]:
+    """A unit of work on a database that holds exactly the model's versions; `writing` (the
+    default: most commands read and then write) takes SQLite's write lock when it begins, so a
+    server committing meanwhile makes the command wait instead of fail."""
     compiled = compile_builtin(model)
     engine = create_engine(database_url)
     try:
@@ -120,7 +124,8 @@ def unit_of_work(database_url: str | None, model: str, tenant: str) -> Iterator[
     except DatabaseMismatchError as exc:
         _fail(str(exc))
     try:
-        with Repository(engine, compiled).unit_of_work(tenant=tenant, actor=ACTOR) as uow:
+        repository = Repository(engine, compiled)
+        with repository.unit_of_work(tenant=tenant, actor=ACTOR, writing=writing) as uow:
             yield uow
     except RepositoryError as exc:
         _fail(str(exc))
@@ -361,7 +366,7 @@ def kpis_command(
             factor = Decimal(co2_factor.replace(",", "."))
         except ArithmeticError:
             _fail(f"--co2-factor {co2_factor!r}: write kg per kWh as a number, e.g. 0.2")
-    with unit_of_work(database_url, model, tenant) as uow:
+    with unit_of_work(database_url, model, tenant, writing=False) as uow:
         entity = find_community(uow, community)
         report: KpiReport = uow.call(
             COMMUNITY,
@@ -514,7 +519,7 @@ def report_command(
     if basis not in ("calculated", "operator"):
         _fail(f"--basis is calculated or operator, not {basis!r}")
     files: list[tuple[str, bytes]] = []
-    with unit_of_work(database_url, model, tenant) as uow:
+    with unit_of_work(database_url, model, tenant, writing=False) as uow:
         entity = find_community(uow, community)
         report: AnnualReport = uow.call(
             COMMUNITY, entity["id"], "annual_report", year=year, basis=basis
