@@ -12,8 +12,8 @@ PostgreSQL builds the document; Python only parses it and encodes the cursors as
 Only what it can answer *exactly* as the general path would is compiled: queries (no mutation
 or subscription) of root `<class>(id)` and `<classes>(...)` fields, plain attributes, to-one ends
 stored on the row, to-many ends (reverse foreign keys and link tables, with link attributes),
-connection fields (nodes, edges, cursors, pageInfo, totalCount) and `__typename` — without
-fragments or directives. With a policy, the classes read must be readable, their row rules
+connection fields (nodes, edges, cursors, pageInfo, totalCount), `__typename` and fragments on
+entities — without directives. With a policy, the classes read must be readable, their row rules
 simple and the selected attributes visible in full (nothing masked). Anything else — a record,
 a series, an aggregate, a filter the compiler refuses, a bad cursor — raises `NotCompiled`
 before any SQL runs, and the request takes the general path, which reports errors where they
@@ -33,12 +33,16 @@ import sqlalchemy as sa
 from graphql import (
     DocumentNode,
     FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLEnumType,
     GraphQLField,
     GraphQLInterfaceType,
     GraphQLList,
     GraphQLObjectType,
     GraphQLSchema,
+    GraphQLUnionType,
+    InlineFragmentNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
@@ -181,7 +185,10 @@ class CompiledReads:
         )
         if not isinstance(variables, VariableValues):
             raise NotCompiled("variables")  # the general path reports them
-        request = _Request(self, context, variables)
+        fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        request = _Request(self, context, variables, fragments)
         query_type = self.schema.query_type
         assert query_type is not None
         pairs: list[tuple[str, sa.ColumnElement[Any]]] = []
@@ -208,7 +215,11 @@ class _Request:
     """The SQL of one request: one QueryCompiler, so every alias in the statement is unique."""
 
     def __init__(
-        self, owner: CompiledReads, context: RequestContext, variables: VariableValues
+        self,
+        owner: CompiledReads,
+        context: RequestContext,
+        variables: VariableValues,
+        fragments: Mapping[str, FragmentDefinitionNode],
     ) -> None:
         self.owner = owner
         self.context = context
@@ -218,6 +229,7 @@ class _Request:
         self.guard = context.guard
         self.translator = context.translator
         self.compiler = QueryCompiler(self.storage, self.reader.coercer, self.reader.tenant)
+        self.fragments = fragments
 
     # ------------------------------------------------------------------ root fields
     def root(
@@ -264,13 +276,108 @@ class _Request:
         table: sa.FromClause,
         selection_set: SelectionSetNode | None,
     ) -> tuple[sa.ColumnElement[Any], _Fix]:
-        """The JSON object of one row of `table` (a `storage` class) for the selection."""
+        """The JSON object of one row of `table` (a `storage` class) for the selection. With
+        fragments, each concrete class gets the fields it collects (graphql's field collection:
+        a fragment applies when its type condition is the row's type or one it implements),
+        chosen by the row's type."""
         if not isinstance(kind, GraphQLObjectType | GraphQLInterfaceType):
             raise NotCompiled("not an entity type")
+        if selection_set is None:
+            raise NotCompiled("no selection")
+        if all(isinstance(s, FieldNode) for s in selection_set.selections):
+            return self._fields_object(storage, kind, table, _fields(selection_set))
+        variants: list[tuple[str, sa.ColumnElement[Any]]] = []
+        fix: _Fix = {}
+        for qid in storage.concrete_types:
+            runtime = kind
+            if isinstance(kind, GraphQLInterfaceType):
+                found = self.owner.schema.get_type(self.owner.typename(kind, qid))
+                if not isinstance(found, GraphQLObjectType):
+                    raise NotCompiled("no object type")
+                runtime = found
+            assert isinstance(runtime, GraphQLObjectType)
+            nodes = self._collect(runtime, selection_set)
+            body, inner = self._fields_object(self.storage.of(qid), runtime, table, nodes)
+            variants.append((qid, body))
+            for key, todo in inner.items():
+                if fix.setdefault(key, todo) != todo:
+                    raise NotCompiled("cursors differ by type")
+        if len(variants) == 1:
+            return variants[0][1], fix
+        return sa.case(*((table.c.type == qid, body) for qid, body in variants)), fix
+
+    def _collect(
+        self, runtime: GraphQLObjectType, selection_set: SelectionSetNode
+    ) -> list[FieldNode]:
+        """The fields a selection set collects for rows of `runtime`, fields of the same
+        response key merged (one node whose selection set holds all of theirs)."""
+        grouped: dict[str, list[FieldNode]] = {}
+
+        def walk(selections: SelectionSetNode) -> None:
+            for selection in selections.selections:
+                if selection.directives:
+                    raise NotCompiled("directive")
+                if isinstance(selection, FieldNode):
+                    name = selection.name.value
+                    if name.startswith("__") and name != "__typename":
+                        raise NotCompiled("introspection")
+                    key = selection.alias.value if selection.alias else name
+                    grouped.setdefault(key, []).append(selection)
+                elif isinstance(selection, InlineFragmentNode):
+                    condition = selection.type_condition
+                    if condition is None or self._applies(condition.name.value, runtime):
+                        walk(selection.selection_set)
+                elif isinstance(selection, FragmentSpreadNode):
+                    fragment = self.fragments.get(selection.name.value)
+                    if fragment is None:
+                        raise NotCompiled("unknown fragment")
+                    if self._applies(fragment.type_condition.name.value, runtime):
+                        walk(fragment.selection_set)
+                else:
+                    raise NotCompiled("selection")
+
+        walk(selection_set)
+        result: list[FieldNode] = []
+        for nodes in grouped.values():
+            first = nodes[0]
+            if len(nodes) == 1 or first.selection_set is None:
+                if any(n.name.value != first.name.value for n in nodes):
+                    raise NotCompiled("different fields under one key")
+                result.append(first)  # leaves of one key are the same field (validation)
+                continue
+            if any(n.selection_set is None or n.name.value != first.name.value for n in nodes):
+                raise NotCompiled("different fields under one key")
+            merged = tuple(s for n in nodes for s in n.selection_set.selections)  # type: ignore[union-attr]
+            result.append(
+                FieldNode(
+                    alias=first.alias,
+                    name=first.name,
+                    arguments=first.arguments,
+                    directives=(),
+                    selection_set=SelectionSetNode(selections=merged),
+                )
+            )
+        return result
+
+    def _applies(self, type_name: str, runtime: GraphQLObjectType) -> bool:
+        condition = self.owner.schema.get_type(type_name)
+        if condition is runtime:
+            return True
+        if isinstance(condition, GraphQLInterfaceType | GraphQLUnionType):
+            return self.owner.schema.is_sub_type(condition, runtime)
+        return False
+
+    def _fields_object(
+        self,
+        storage: ClassStorage,
+        kind: GraphQLObjectType | GraphQLInterfaceType,
+        table: sa.FromClause,
+        nodes: Sequence[FieldNode],
+    ) -> tuple[sa.ColumnElement[Any], _Fix]:
         pairs: list[tuple[str, sa.ColumnElement[Any]]] = []
         fix: _Fix = {}
         names: set[str] = set()
-        for node in _fields(selection_set):
+        for node in nodes:
             key = node.alias.value if node.alias else node.name.value
             name = node.name.value
             if name == "__typename":
@@ -812,8 +919,10 @@ def _caller(context: RequestContext) -> Hashable:
 def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode:
     found: OperationDefinitionNode | None = None
     for definition in document.definitions:
+        if isinstance(definition, FragmentDefinitionNode):
+            continue
         if not isinstance(definition, OperationDefinitionNode):
-            raise NotCompiled("fragments")
+            raise NotCompiled("definition")
         if name is None or (definition.name is not None and definition.name.value == name):
             if found is not None:
                 raise NotCompiled("several operations")

@@ -188,15 +188,61 @@ def test_root_by_id_filters_and_aliases(ec: Client, ec_repo: Repository) -> None
     assert data["some"]["nodes"] == [{"memberNumber": "M0002"}, {"memberNumber": "M0005"}]
 
 
+FRAGMENTS = """
+query {
+  participants(orderBy: [{memberNumber: ASC}]) { nodes {
+    __typename memberNumber
+    ... on NaturalPerson { firstName lastName tariff { name } }
+    ... on LegalPerson { companyName }
+    ...Member
+    tariff { validFrom }
+    community { ... on EnergyCommunity { name } }
+  } }
+}
+fragment Member on Participant { joinedOn memberNumber }
+"""
+
+
+def test_fragments_give_each_type_its_fields(ec: Client, ec_repo: Repository) -> None:
+    build_world(ec_repo, communities=1, members=2)
+    nodes = _data(ec, FRAGMENTS)["participants"]["nodes"]
+    assert nodes == [
+        {
+            "__typename": "NaturalPerson",
+            "memberNumber": "M0001",
+            "firstName": "Anna",
+            "lastName": "Huber0",
+            "tariff": {"name": "Standard 1", "validFrom": "2024-01-01"},
+            "joinedOn": "2024-01-01",
+            "community": {"name": "Sonnenstrom 1"},
+        },
+        {
+            "__typename": "LegalPerson",
+            "memberNumber": "M0002",
+            "companyName": "Maier 1 GmbH",
+            "joinedOn": "2024-01-02",
+            "tariff": {"validFrom": "2024-01-01"},
+            "community": {"name": "Sonnenstrom 1"},
+        },
+    ]
+    assert list(nodes[0]) == [
+        "__typename",
+        "memberNumber",
+        "firstName",
+        "lastName",
+        "tariff",
+        "joinedOn",
+        "community",
+    ]
+
+
 def test_what_it_cannot_answer_goes_the_general_way(ec: Client, ec_repo: Repository) -> None:
     build_world(ec_repo, communities=1, members=2)
-    fragment = """{ participants(orderBy: [{memberNumber: ASC}]) { nodes {
-        memberNumber ... on NaturalPerson { lastName } } } }"""
-    data = _data(ec, fragment, compiled=False)
-    assert data["participants"]["nodes"] == [
-        {"memberNumber": "M0001", "lastName": "Huber0"},
-        {"memberNumber": "M0002"},
-    ]
+    skipped = """query($no: Boolean!) { participants(orderBy: [{memberNumber: ASC}]) { nodes {
+        memberNumber lastName: memberNumber @skip(if: $no) } } }"""
+    assert _data(ec, skipped, compiled=False, no=True)["participants"]["nodes"][0] == {
+        "memberNumber": "M0001"
+    }
     record = "{ energyCommunities { nodes { address { city } } } }"
     assert _data(ec, record, compiled=False)["energyCommunities"]["nodes"] == [
         {"address": {"city": "Linz"}}
