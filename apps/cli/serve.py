@@ -238,6 +238,22 @@ def serve(
             help="Costliest query allowed (fields x page sizes, see docs/graphql.md).",
         ),
     ] = 3_000_000,
+    persisted_queries: Annotated[
+        Path | None,
+        typer.Option(
+            envvar=_env("PERSISTED_QUERIES"),
+            help="A manifest of queries known by their SHA-256 (JSON: hash -> query, or a list "
+            "of queries); clients may send just the hash.",
+            show_default=False,
+        ),
+    ] = None,
+    persisted_only: Annotated[
+        bool,
+        typer.Option(
+            envvar=_env("PERSISTED_ONLY"),
+            help="Run only the manifest's queries (needs --persisted-queries).",
+        ),
+    ] = False,
     schema_check_interval: Annotated[
         float,
         typer.Option(
@@ -273,9 +289,26 @@ def serve(
         SessionTokens,
     )
     from meshkit.runtime.auth.starlette import CookiePolicy
-    from meshkit.runtime.graphql import ApiSettings, create_app
+    from meshkit.runtime.graphql import (
+        ApiSettings,
+        ManifestError,
+        PersistedQueries,
+        create_app,
+        load_manifest,
+    )
 
     logging.basicConfig(level=log_level.upper(), format="%(message)s")
+    if persisted_only and persisted_queries is None:
+        err.print("[red]error[/red]: --persisted-only needs --persisted-queries FILE")
+        raise typer.Exit(2)
+    known = None
+    if persisted_queries is not None:
+        try:
+            manifest = load_manifest(persisted_queries)
+        except ManifestError as exc:
+            err.print(f"[red]error[/red]: {escape(str(exc))}", highlight=False)
+            raise typer.Exit(1) from None
+        known = PersistedQueries(manifest, only=persisted_only)
     compiled = compile_builtin(model)
     engine = create_engine(database_url or os.environ.get(URL_ENV) or None)
     try:
@@ -360,6 +393,7 @@ def serve(
         cors_origins=tuple(origins),
         max_depth=max_depth,
         max_cost=max_cost,
+        persisted_queries=known,
         schema_check_interval=schema_check_interval,
         login_tenant=login_tenant,
         cookies=CookiePolicy(

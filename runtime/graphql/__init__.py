@@ -23,6 +23,12 @@ from meshkit.runtime.graphql._context import (
 )
 from meshkit.runtime.graphql._limits import Limits
 from meshkit.runtime.graphql._names import SchemaBuildError
+from meshkit.runtime.graphql._persisted import (
+    ManifestError,
+    PersistedQueries,
+    PersistedQueryError,
+    load_manifest,
+)
 from meshkit.runtime.graphql._schema import ModelSchema, build_schema
 
 __all__ = [
@@ -32,11 +38,15 @@ __all__ = [
     "Identity",
     "IdentityError",
     "Limits",
+    "ManifestError",
     "ModelGraphQL",
     "ModelSchema",
+    "PersistedQueries",
+    "PersistedQueryError",
     "RequestContext",
     "SchemaBuildError",
     "build_schema",
     "create_app",
     "identify_from_headers",
+    "load_manifest",
 ]

@@ -64,6 +64,7 @@ from meshkit.runtime.graphql._content import content_route
 from meshkit.runtime.graphql._context import RequestContext
 from meshkit.runtime.graphql._limits import Limits
 from meshkit.runtime.graphql._observe import Metrics, ObserveMiddleware, count_statements
+from meshkit.runtime.graphql._persisted import PersistedQueries
 from meshkit.runtime.graphql._schema import ModelSchema, build_schema
 from meshkit.runtime.graphql._security import IdentityError, dev_principal
 from meshkit.runtime.migrations.snapshot import fingerprint, load_snapshot
@@ -95,6 +96,9 @@ class ApiSettings:
     # longer than the requests' own objects need — otherwise ~250 ms pauses every few requests
     # (bench/graphql's p99). Process-wide: for `meshkit serve`, not for tests or scripts.
     freeze_gc: bool = False
+    # Queries known by their SHA-256: learned from clients (automatic persisted queries) and
+    # from a manifest; with `only`, nothing else runs (see _persisted.py). None: learned ones.
+    persisted_queries: PersistedQueries | None = None
 
     @property
     def limits(self) -> Limits:
@@ -193,6 +197,7 @@ def build_live(
         policy=compiled,
         limits=settings.limits,
         behaviours=repository.behaviours,
+        persisted=settings.persisted_queries,
     )
     return _Live(model, repository, schema, compiled, fingerprint(model))
 
@@ -363,6 +368,8 @@ def create_app(
     was made with, so the commands it adds survive a schema reload after an upgrade.
     """
     settings = settings or ApiSettings()
+    if settings.persisted_queries is None:  # one store for every schema this app swaps in
+        settings = replace(settings, persisted_queries=PersistedQueries())
     if (model.root, model.version) != (repository.model.root, repository.model.version):
         raise ValueError(
             f"the repository stores {repository.model.root} {repository.model.version}, "

@@ -52,6 +52,7 @@ from meshkit.runtime.graphql._errors import present
 from meshkit.runtime.graphql._executor import RowExecutor
 from meshkit.runtime.graphql._limits import Limits, check_limits
 from meshkit.runtime.graphql._observe import current_request
+from meshkit.runtime.graphql._persisted import PersistedQueries, PersistedQueryError
 from meshkit.runtime.storage import Storage
 
 log = logging.getLogger("meshkit.graphql")
@@ -67,12 +68,15 @@ class ModelSchema(BaseSchema):
         build_ms: float,
         subscription_fields: Mapping[str, str] | None = None,
         limits: Limits | None = None,
+        persisted: PersistedQueries | None = None,
     ) -> None:
         self.model = model
         self.graphql_schema = graphql_schema
         self.build_ms = build_ms  # how long building took, for the logs and the benchmark
         self.subscription_fields = dict(subscription_fields or {})  # field -> class qid
         self.limits = limits or Limits()
+        #: Queries known by their SHA-256 (automatic persisted queries, a manifest).
+        self.persisted = persisted or PersistedQueries()
         self.config = StrawberryConfig()
         # strawberry's own type definitions: this schema has none, its types are graphql-core's
         self.query = self.mutation = self.subscription = None  # type: ignore[assignment]
@@ -138,6 +142,10 @@ class ModelSchema(BaseSchema):
                 allowed_operation_types,
                 operation_extensions,
             )
+        try:
+            query = self.persisted.resolve(query, operation_extensions)
+        except PersistedQueryError as error:
+            return ExecutionResult(data=None, errors=[error])
         observed = current_request.get()
         if observed is not None:
             observed.operation = operation_name or _operation_name(query)
@@ -293,6 +301,10 @@ class ModelSchema(BaseSchema):
         if not isinstance(context_value, RequestContext):
             raise TypeError("stream needs a RequestContext as context_value")
         schema = context_value.schema if isinstance(context_value.schema, ModelSchema) else self
+        try:
+            query = schema.persisted.resolve(query, operation_extensions)
+        except PersistedQueryError as error:
+            return _refused(error)
         return schema._stream(query, variable_values, context_value, operation_name)
 
     async def _stream(
@@ -383,6 +395,7 @@ def build_schema(
     policy: Policy | None = None,
     limits: Limits | None = None,
     behaviours: BehaviourRegistry | None = None,
+    persisted: PersistedQueries | None = None,
 ) -> ModelSchema:
     """The GraphQL API of `model`: types, queries, aggregates, mutations (behaviour commands
     included), subscriptions. Pass the repository's `storage` and `behaviours` to save deriving
@@ -399,7 +412,12 @@ def build_schema(
         (time.perf_counter() - started) * 1000,
         builder.subscription_fields,
         limits,
+        persisted,
     )
+
+
+async def _refused(error: GraphQLError) -> AsyncGenerator[Any, None]:
+    yield PreExecutionError(data=None, errors=[error])
 
 
 def _websocket_only() -> GraphQLError:
