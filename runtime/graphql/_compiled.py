@@ -145,9 +145,12 @@ class CompiledReads:
         context: RequestContext,
     ) -> dict[str, Any]:
         """The query's `data`; NotCompiled (before any SQL) when it is not eligible."""
-        reader = context.reader
-        if not reader.postgresql:
+        if context.repository.engine.dialect.name != "postgresql":
             raise NotCompiled("not PostgreSQL")
+        try:
+            reader = context.reader  # begins the unit of work
+        except PermissionDenied:
+            raise NotCompiled("not signed in") from None  # the general path says so
         key = (query, operation_name, _caller(context), freeze(dict(raw_variables or {})))
         with self._lock:
             known = key in self._plans

@@ -9,6 +9,7 @@ decline and both runs are the general path (the same assertions about the data h
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -22,7 +23,7 @@ from secure_seed import seed
 
 from meshkit.ck import CompiledModel
 from meshkit.runtime import Repository
-from meshkit.runtime.auth import Policy, Principal
+from meshkit.runtime.auth import ANONYMOUS, Policy, Principal
 from meshkit.runtime.graphql import ModelSchema, RequestContext, build_schema
 
 POLICY = Path(__file__).resolve().parents[2] / "models" / "energy_community" / "_policy"
@@ -412,3 +413,19 @@ def test_a_member_reads_only_their_own_rows(secured: Secured, ec_repo: Repositor
     assert shared["participations"]["nodes"] == [{"id": ids["shared_a"]}]
     assert data["other"] is None
     assert [c["participants"]["totalCount"] for c in data["energyCommunities"]["nodes"]] == [1]
+
+
+def test_an_anonymous_caller_gets_the_usual_error(
+    secured: Secured, ec_repo: Repository, caplog: pytest.LogCaptureFixture
+) -> None:
+    schema, policy, _ = secured
+
+    def context() -> RequestContext:
+        return RequestContext(ec_repo, principal=ANONYMOUS, policy=policy)
+
+    with caplog.at_level(logging.WARNING, logger="meshkit.graphql"):
+        response = _both(
+            schema, ec_repo, context, "{ participants { totalCount } }", compiled=False
+        )
+    assert response["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert not [r for r in caplog.records if "compiled read failed" in r.getMessage()]
