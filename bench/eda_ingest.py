@@ -5,11 +5,12 @@
 
 Each message is one metering point with four meter codes for `--days` days of quarter hours
 (1: 384 values, a point-day as sent daily; 31: 11,904 values, a month as grid operators send on
-request). Prints energy values per second for parsing alone in this process (the codec, and
-the column-wise fast path with its CPU time split into lxml parse, XSD validation and the
-reader), for the series load alone (`write_readings_batch` of `--batch` messages' readings), and
-for the whole processing (`process_pending`: parse, one series load per batch
-with the MessageId as source, EdaProcess, message status) once per `--workers` count, each on a
+request). Prints energy values per second for parsing alone in this process (the codec; the
+column-wise fast path a message at a time and a list at once, its CPU time split into lxml
+parse, XSD validation, reading the texts (both included) and converting the columns), for the
+series load alone (`write_readings_batch` of `--batch` messages' readings), and for the whole
+processing (`process_pending`: parse, one series load per batch with the MessageId as source,
+EdaProcess, message status) once per `--workers` count, each on a
 fresh schema. For each processing run it prints the CPU seconds of the main process, of the
 parse workers and of the PostgreSQL backends serving the run: on a shared machine the
 wall-clock figures swing with the load (printed), the CPU seconds far less.
@@ -64,7 +65,12 @@ from meshkit.adapters.eda.processing import (
     process_pending,
     store_inbound,
 )
-from meshkit.adapters.eda.processing.fast_record import read_energy
+from meshkit.adapters.eda.processing.fast_record import (
+    EnergyTexts,
+    energy_frames,
+    read_energy,
+    read_texts,
+)
 from meshkit.adapters.eda.xml import (
     ConsumptionRecord,
     Energy,
@@ -219,26 +225,41 @@ def _timed(payloads: Sequence[bytes], parse: Callable[[bytes], object]) -> tuple
 
 
 def parse_alone(payloads: Sequence[bytes], per_message: int) -> None:
-    """Parsing in this process: the codec, the fast path, and the fast path's parts."""
+    """Parsing in this process: the codec, the fast path (a message at a time, and the whole
+    list at once as process_pending parses a chunk), and the fast path's parts."""
     folder = xsd_dir()
     read_energy(payloads[0], xsd_dir=folder)  # compile the XSD first
     roots = [parse_document(p) for p in payloads[:1]]
     spec, version = BY_NAMESPACE[etree.QName(roots[0]).namespace or ""]
     trees: list[etree._Element] = []
-    parts = {
+    texts: list[EnergyTexts] = []
+    parts: dict[str, Callable[[bytes], object]] = {
         "codec": lambda p: consumption_record_readings(read_document(p, xsd_dir=folder)),  # type: ignore[arg-type]
-        "fast path": lambda p: read_energy(p, xsd_dir=folder),
+        "fast, single": lambda p: read_energy(p, xsd_dir=folder),
         "  lxml parse": lambda p: trees.append(parse_document(p)),
         "  XSD": lambda p: validate_element(trees.pop(0), spec, version, folder),
+        "  texts": lambda p: texts.append(read_texts(p, xsd_dir=folder)),  # type: ignore[arg-type]
     }
     count = len(payloads)
     print("parsing alone, in this process (wall / CPU):")
     for label, parse in parts.items():
         wall, cpu = _timed(payloads, parse)
-        print(
-            f"  {label:<12} {1000 * wall / count:7.2f} / {1000 * cpu / count:7.2f} ms a message"
-            f"  {per_message * count / cpu:>10,.0f} values/CPU-s"
-        )
+        _print_parse(label, wall, cpu, count, per_message)
+    wall, cpu = time.perf_counter(), time.process_time()
+    energy_frames(texts)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    _print_parse("  columns", wall, cpu, count, per_message)
+    wall, cpu = time.perf_counter(), time.process_time()
+    parsing.parse_payloads(payloads, True, folder)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    _print_parse("fast, batch", wall, cpu, count, per_message)
+
+
+def _print_parse(label: str, wall: float, cpu: float, count: int, per_message: int) -> None:
+    print(
+        f"  {label:<12} {1000 * wall / count:7.2f} / {1000 * cpu / count:7.2f} ms a message"
+        f"  {per_message * count / cpu:>10,.0f} values/CPU-s"
+    )
 
 
 def process_run(

