@@ -306,3 +306,19 @@ def test_ccmo_accept_is_not_a_known_message_code_even_without_validation(sample:
         read_document(
             sample("ponton-simulator/cmnotification_01p12_CCMO_ACCEPT.resolved.xml"), validate=False
         )
+
+
+def test_a_comment_inside_a_value_does_not_cut_it(sample: Sample, xsd_dir: Path) -> None:
+    """XML lets a comment or processing instruction stand inside an element's text; the XSD
+    sees the whole value, and so must the reader (it used to keep only the part before)."""
+    data = sample("consumptionrecord/_01p41/consumptionrecord_quater-hourly.xml")
+    original = read_document(data, xsd_dir=xsd_dir)
+    assert isinstance(original, ConsumptionRecord)
+    first = original.energy[0].data[0].positions[0].quantity
+    assert first == Decimal("0.001")
+    marked = data.replace(b"<ns0:BQ>0.001", b"<ns0:BQ>0.0<!-- checked -->0<?pi x?>1", 1)
+    assert marked != data
+    msg = read_document(marked, xsd_dir=xsd_dir)
+    assert isinstance(msg, ConsumptionRecord)
+    assert msg.energy[0].data[0].positions[0].quantity == first
+    assert msg == original
