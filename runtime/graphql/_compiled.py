@@ -29,6 +29,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+import orjson
 import sqlalchemy as sa
 from graphql import (
     DocumentNode,
@@ -49,7 +50,6 @@ from graphql import (
     get_named_type,
 )
 from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from meshkit.ck.model import TypeKind
 from meshkit.runtime.auth import PermissionDenied
@@ -168,7 +168,7 @@ class CompiledReads:
                     self._plans.popitem(last=False)
         if plan is None:
             raise NotCompiled("not eligible")
-        data = reader.uow.connection.execute(plan.statement).scalar_one()
+        data = orjson.loads(reader.uow.connection.execute(plan.statement).scalar_one())
         if plan.fix:
             _apply(plan.fix, data)
         return dict(data)
@@ -202,7 +202,8 @@ class CompiledReads:
             pairs.append((key, expression))
             if inner is not None:
                 fix[key] = inner
-        return _Plan(sa.select(_object(pairs)), fix)
+        # As text: parsed by orjson, not by the driver's json.loads (a third of the time)
+        return _Plan(sa.select(sa.cast(_object(pairs), sa.Text)), fix)
 
     def typename(self, interface: GraphQLInterfaceType, concrete_qid: str) -> str:
         key = (interface.name, concrete_qid)
@@ -495,38 +496,57 @@ class _Request:
         for item in _fields(node.selection_set):
             key = item.alias.value if item.alias else item.name.value
             selected.add(self, page, kind, item, key, links, nav)
+        # The page: its rows' JSON (and cursors, if asked for) in sort order, at most `size`.
+        sort = [t.column.label(f"_s{i}") for i, (_, t, _) in enumerate(page.keys)]
+        columns = [selected.node_column(page).label("node"), *sort]
+        if selected.has_edges:
+            columns.append(selected.edge_column(page, links).label("edge"))
+        if selected.cursors:
+            columns.append(page.cursor().label("cursor"))
         inner = (
-            sa.select(
-                selected.node_column(page).label("node"),
-                selected.edge_column(page, links).label("edge"),
-                page.cursor().label("cursor"),
-                sa.func.row_number().over(order_by=page.order_clauses).label("rn"),
-            )
+            sa.select(*columns)
             .select_from(from_)
             .where(*conditions, *page.behind)
             .order_by(*page.order_clauses)
-            .limit(size + 1)
+            .limit(size)
         )
         if parent is not None:
             inner = inner.correlate(parent)
-        ranked = inner.subquery()
-        kept = ranked.c.rn <= size
-        order = ranked.c.rn.desc() if window.backward else ranked.c.rn
-        more = sa.func.count() > size
+        rows = inner.subquery()
+        if window.backward:  # read from the end: turned back into the client's order
+            order = [
+                _direction(rows.c[f"_s{i}"], not desc) for i, (_, _, desc) in enumerate(page.keys)
+            ]
+            rows = sa.select(rows).order_by(*order).subquery()
+        # The aggregates take the rows in the order of the subquery they read: a plain
+        # aggregate over an ordered subquery (no join, no grouping) keeps it in PostgreSQL —
+        # what PostGraphile 4 relied on too; an ORDER BY inside json_agg would sort every page
+        # a second time (~15% of the statement). The tests page forward and backward.
 
         def listed(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
-            agg = sa.func.json_agg(aggregate_order_by(column, order)).filter(kept)
-            return sa.func.coalesce(agg, sa.literal_column("'[]'::json"))
+            return sa.func.coalesce(sa.func.json_agg(column), sa.literal_column("'[]'::json"))
 
-        cursors = sa.func.json_agg(aggregate_order_by(ranked.c.cursor, order)).filter(kept)
-        has_next = sa.literal(bool(window.before)) if window.backward else more
-        has_previous = more if window.backward else sa.literal(bool(window.after))
+        def more() -> sa.ColumnElement[Any]:
+            """Whether rows follow the page (in its direction): one more row exists."""
+            beyond = (
+                sa.select(sa.literal(1))
+                .select_from(from_)
+                .where(*conditions, *page.behind)
+                .limit(size + 1)
+            )
+            if parent is not None:
+                beyond = beyond.correlate(parent)
+            counted = sa.select(sa.func.count()).select_from(beyond.subquery())
+            return counted.scalar_subquery() > size
+
+        if selected.cursors:
+            cursors = sa.func.json_agg(rows.c.cursor)
         pairs: list[tuple[str, sa.ColumnElement[Any]]] = []
         for key, what, sub in selected.parts:
             if what == "nodes":
-                pairs.append((key, listed(ranked.c.node)))
+                pairs.append((key, listed(rows.c.node)))
             elif what == "edges":
-                pairs.append((key, listed(ranked.c.edge)))
+                pairs.append((key, listed(rows.c.edge)))
             elif what == "totalCount":
                 count = sa.select(sa.func.count()).select_from(from_).where(*conditions)
                 if parent is not None:
@@ -536,9 +556,11 @@ class _Request:
                 info: list[tuple[str, sa.ColumnElement[Any]]] = []
                 for info_key, info_name in sub:
                     if info_name == "hasNextPage":
-                        info.append((info_key, has_next))
+                        forward = sa.literal(bool(window.before))
+                        info.append((info_key, forward if window.backward else more()))
                     elif info_name == "hasPreviousPage":
-                        info.append((info_key, has_previous))
+                        back = sa.literal(bool(window.after))
+                        info.append((info_key, more() if window.backward else back))
                     elif info_name == "startCursor":
                         info.append((info_key, cursors.op("->")(0)))
                     elif info_name == "endCursor":
@@ -549,7 +571,7 @@ class _Request:
             else:  # __typename of the connection
                 pairs.append((key, sa.literal_column(_quoted(what))))
         # GROUP BY (): one row (of aggregates) even for an empty page or without any
-        body = sa.select(_object(pairs)).select_from(ranked).group_by(sa.text("()"))
+        body = sa.select(_object(pairs)).select_from(rows).group_by(sa.text("()"))
         return body.scalar_subquery(), selected.fix(page)
 
     def _through(
@@ -779,6 +801,15 @@ class _Selected:
                     value = _leaf(column, named.name)
                 self._edge.append((key, "link", value))
 
+    @property
+    def has_edges(self) -> bool:
+        return bool(self._edge)
+
+    @property
+    def cursors(self) -> bool:
+        """Whether a cursor is selected: an edge's, or pageInfo's start or end."""
+        return bool(self._page_cursors) or any(w == "cursor" for _, w, _ in self._edge)
+
     def node_column(self, page: _Page) -> sa.ColumnElement[Any]:
         return self._node[0] if self._node is not None else sa.null()
 
@@ -844,6 +875,11 @@ def _leaf(column: Any, scalar: str) -> sa.ColumnElement[Any]:
     if scalar == "Date" and not isinstance(type_, sa.Date):
         raise NotCompiled("date")
     return column  # type: ignore[no-any-return]
+
+
+def _direction(column: Any, desc: bool) -> Any:
+    """As `QueryCompiler.order_clauses` orders (explicit NULL placement)."""
+    return column.desc().nulls_first() if desc else column.asc().nulls_last()
 
 
 def _datetime(column: Any) -> sa.ColumnElement[Any]:
