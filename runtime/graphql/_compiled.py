@@ -501,8 +501,6 @@ class _Request:
         columns = [selected.node_column(page).label("node"), *sort]
         if selected.has_edges:
             columns.append(selected.edge_column(page, links).label("edge"))
-        if selected.cursors:
-            columns.append(page.cursor().label("cursor"))
         inner = (
             sa.select(*columns)
             .select_from(from_)
@@ -539,8 +537,10 @@ class _Request:
             counted = sa.select(sa.func.count()).select_from(beyond.subquery())
             return counted.scalar_subquery() > size
 
-        if selected.cursors:
-            cursors = sa.func.json_agg(rows.c.cursor)
+        if selected.cursors:  # from the kept rows' sort values: built for `size` rows only
+            # (a cursor column of the page would be built for every row before the sort)
+            values = [_cursor_value(rows.c[f"_s{i}"]) for i in range(len(page.keys))]
+            cursors = sa.func.json_agg(sa.func.json_build_array(*values))
         pairs: list[tuple[str, sa.ColumnElement[Any]]] = []
         for key, what, sub in selected.parts:
             if what == "nodes":
