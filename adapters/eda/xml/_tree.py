@@ -6,11 +6,11 @@ the element and its source line, so no lxml or ValueError traceback leaves the p
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import TypeVar
+from typing import TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from lxml import etree
@@ -59,7 +59,7 @@ def need(parent: Element, ns: str, name: str) -> Element:
 def text_of(element: Element) -> str:
     """The element's text, whole: a comment or processing instruction inside a value splits
     its text in lxml (`<BQ>1<!-- x -->2.5</BQ>` is 12.5 to the XSD), so join every piece."""
-    value = "".join(element.itertext()).strip()
+    value = "".join(cast("Iterator[str]", element.itertext())).strip()  # str from a parse
     if not value:
         raise ContentError(f"<{_local(element)}> is empty", line=line_of(element))
     return value
