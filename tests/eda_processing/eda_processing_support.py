@@ -11,10 +11,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from meshkit.adapters.eda.processing import EdaContext, ProcessingConfig, create_processing_tables
+from meshkit.adapters.eda.transport import DsoSimulator, SimulatedCommunity, SimulatedMeteringPoint
 from meshkit.adapters.eda.xml import (
     ConsumptionRecord,
     Energy,
     EnergyData,
+    EnergyDirection,
     EnergyPosition,
     MessageHeader,
     MeteringInterval,
@@ -205,3 +207,20 @@ def open_context(database_url: str, *, validate: bool = True) -> EdaContext:
 def fake_point(number: int) -> str:
     """A syntactically valid metering point id that is not an entity."""
     return f"AT003000{number:025d}"
+
+
+def grid_operator(world: World) -> DsoSimulator:
+    """The grid operator of the world's communities and metering points."""
+    with world.ctx.unit_of_work() as uow:
+        communities = [uow.get("EnergyCommunity", world.communities[ec]) for ec in (EEG, BEG)]
+    return DsoSimulator(
+        DSO,
+        [SimulatedCommunity(c["community_id"], c["ec_number"]) for c in communities],
+        [
+            SimulatedMeteringPoint(POINT, EnergyDirection.CONSUMPTION, "north"),
+            SimulatedMeteringPoint(GENERATOR, EnergyDirection.GENERATION, "north"),
+        ],
+        clock=world.ctx.clock,
+        xsd_dir=world.ctx.config.xsd_dir,
+        validate=world.ctx.config.validate,
+    )

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from eda_processing_support import BEG, DSO, EEG, GENERATOR, POINT, World
+from eda_processing_support import EEG, POINT, World, grid_operator
 
 from meshkit.adapters.eda.processing import (
     EdaContext,
@@ -25,31 +25,13 @@ from meshkit.adapters.eda.processing.requests import (
 )
 from meshkit.adapters.eda.transport import (
     DsoSimulator,
-    SimulatedCommunity,
-    SimulatedMeteringPoint,
     outbound_message,
 )
-from meshkit.adapters.eda.xml import CPNotification, EnergyDirection, read_document
+from meshkit.adapters.eda.xml import CPNotification, read_document
 from meshkit.models.energy_community.behaviours.energy_data import participations
 from meshkit.models.energy_community.behaviours.periods import Period
 
 ANTWORT = "ANTWORT_CPF"
-
-
-def _grid(world: World) -> DsoSimulator:
-    with world.ctx.unit_of_work() as uow:
-        communities = [uow.get("EnergyCommunity", world.communities[ec]) for ec in (EEG, BEG)]
-    return DsoSimulator(
-        DSO,
-        [SimulatedCommunity(c["community_id"], c["ec_number"]) for c in communities],
-        [
-            SimulatedMeteringPoint(POINT, EnergyDirection.CONSUMPTION, "north"),
-            SimulatedMeteringPoint(GENERATOR, EnergyDirection.GENERATION, "north"),
-        ],
-        clock=world.ctx.clock,
-        xsd_dir=world.ctx.config.xsd_dir,
-        validate=world.ctx.config.validate,
-    )
 
 
 def _exchange(ctx: EdaContext, grid: DsoSimulator) -> list[str]:
@@ -116,7 +98,7 @@ def _state(world: World, process: str) -> str:
 
 
 def test_a_confirmed_factor_change_splits_the_participation(world: World) -> None:
-    grid = _grid(world)
+    grid = grid_operator(world)
     old_id = _onboard(world, grid, date(2026, 3, 4))
     consent = _participation(world, old_id)["consent"]
     started = _change(world, 50, date(2026, 3, 6))
@@ -165,7 +147,7 @@ def _code(world: World, message: str) -> str:
 
 
 def test_a_repeated_confirmation_changes_nothing_twice(world: World) -> None:
-    grid = _grid(world)
+    grid = grid_operator(world)
     _onboard(world, grid, date(2026, 3, 4))
     started = _change(world, 50, date(2026, 3, 6))
     (answer,) = _exchange(world.ctx, grid)
@@ -190,7 +172,7 @@ def test_a_repeated_confirmation_changes_nothing_twice(world: World) -> None:
 
 
 def test_a_change_on_the_first_day_changes_the_factor_in_place(world: World) -> None:
-    grid = _grid(world)
+    grid = grid_operator(world)
     participation = _onboard(world, grid, date(2026, 3, 5))
     _change(world, 45, date(2026, 3, 5))
     _exchange(world.ctx, grid)
@@ -201,7 +183,7 @@ def test_a_change_on_the_first_day_changes_the_factor_in_place(world: World) -> 
 
 
 def test_a_rejected_change_changes_nothing(world: World) -> None:
-    grid = _grid(world)
+    grid = grid_operator(world)
     _onboard(world, grid, date(2026, 3, 4))
     _change(world, 50, date(2026, 3, 6))
     _exchange(world.ctx, grid)
@@ -216,7 +198,7 @@ def test_a_rejected_change_changes_nothing(world: World) -> None:
 
 def test_a_later_change_splits_the_successor(world: World) -> None:
     """Two changes on two days: three participations, each ending the day before the next."""
-    grid = _grid(world)
+    grid = grid_operator(world)
     _onboard(world, grid, date(2026, 3, 4))
     _change(world, 50, date(2026, 3, 6))
     _exchange(world.ctx, grid)
@@ -235,7 +217,7 @@ def test_a_later_change_splits_the_successor(world: World) -> None:
 
 
 def test_a_confirmation_without_a_participation_that_day_is_quarantined(world: World) -> None:
-    grid = _grid(world)
+    grid = grid_operator(world)
     participation = _onboard(world, grid, date(2026, 3, 4))
     started = _change(world, 50, date(2026, 3, 6))
     # Meanwhile the participation was ended here (by hand): nothing is valid on 03-06.

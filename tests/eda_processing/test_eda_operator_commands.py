@@ -22,6 +22,7 @@ from eda_processing_support import (
     World,
     daten_crmsg,
     energy_model,
+    grid_operator,
 )
 
 from meshkit.adapters.eda.commands import eda_behaviours
@@ -37,14 +38,11 @@ from meshkit.adapters.eda.processing import (
 from meshkit.adapters.eda.processing import tables as t
 from meshkit.adapters.eda.transport import (
     DsoSimulator,
-    SimulatedCommunity,
-    SimulatedMeteringPoint,
 )
 from meshkit.adapters.eda.xml import (
     CMRequest,
     CPRequest,
     ECMPList,
-    EnergyDirection,
     read_document,
 )
 from meshkit.runtime import Repository
@@ -217,7 +215,7 @@ def test_onboarding_stores_and_queues_the_join_request(api: Api, world: World) -
 
 def test_the_grid_operator_simulator_accepts_the_requests(api: Api, world: World) -> None:
     """Sent the usual way (send_due), the requests are answered and processed."""
-    grid = _grid(world)
+    grid = grid_operator(world)
     with world.ctx.unit_of_work() as uow:
         communities = [uow.get("EnergyCommunity", world.communities[EEG])]
     eec = world.communities[EEG]
@@ -253,23 +251,6 @@ def test_the_grid_operator_simulator_accepts_the_requests(api: Api, world: World
         ("inactive", date(2026, 3, 4), date(2026, 3, 4)),
         ("inactive", date(2026, 3, 5), date(2026, 3, 31)),
     ]
-
-
-def _grid(world: World) -> DsoSimulator:
-    """The grid operator of the world's communities and metering points."""
-    with world.ctx.unit_of_work() as uow:
-        communities = [uow.get("EnergyCommunity", world.communities[ec]) for ec in (EEG, BEG)]
-    return DsoSimulator(
-        DSO,
-        [SimulatedCommunity(c["community_id"], c["ec_number"]) for c in communities],
-        [
-            SimulatedMeteringPoint(POINT, EnergyDirection.CONSUMPTION, "north"),
-            SimulatedMeteringPoint(GENERATOR, EnergyDirection.GENERATION, "north"),
-        ],
-        clock=world.ctx.clock,
-        xsd_dir=world.ctx.config.xsd_dir,
-        validate=world.ctx.config.validate,
-    )
 
 
 def _exchange(ctx: EdaContext, grid: DsoSimulator) -> None:
@@ -427,7 +408,7 @@ def test_only_admins_replay(api: Api, world: World, role: str) -> None:
 
 def test_re_requested_energy_data_completes_its_process(api: Api, world: World) -> None:
     """ANFORDERUNG_PT -> the simulator's ANTWORT_PT and DATEN_CRMSG (a block per day)."""
-    grid = _grid(world)
+    grid = grid_operator(world)
     api.data(ONBOARD, id=world.communities[EEG], point=POINT, **{"from": "2026-03-04"})
     _exchange(world.ctx, grid)
     world.ctx.clock.now = datetime(2026, 3, 9, 6, 0, tzinfo=UTC)  # type: ignore[attr-defined]

@@ -9,9 +9,12 @@ import pytest
 from migration_models import V1, write_version
 from sqlalchemy.engine import Engine
 
-from meshkit.ck import CompiledModel
+from meshkit.ck import CompiledModel, compile_model
 from meshkit.runtime import create_engine
 from meshkit.runtime.migrations import Setup, upgrade, write_revision
+from meshkit.runtime.migrations.environment import DEFAULT_SCRIPT_LOCATION
+
+MODELS = Path(__file__).resolve().parents[2] / "models"
 
 
 @pytest.fixture
@@ -38,3 +41,15 @@ def applied_v1(database_url: str, v1: CompiledModel, versions: Path) -> Setup:
     assert write_revision(setup, "create tables") is not None
     upgrade(setup)
     return setup
+
+
+@pytest.fixture(scope="session")
+def ec_model() -> CompiledModel:
+    """The shipped energy_community model (its revisions are migrations/versions)."""
+    return compile_model(MODELS / "energy_community")
+
+
+@pytest.fixture
+def setup(database_url: str, ec_model: CompiledModel) -> Setup:
+    """The shipped model and the project's own revisions, on the test database."""
+    return Setup(database_url, ec_model, versions=DEFAULT_SCRIPT_LOCATION / "versions")

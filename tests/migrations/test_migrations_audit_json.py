@@ -6,41 +6,19 @@ The upgrade must give the column `Storage` declares (compared by reflection with
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from meshkit.ck import CompiledModel, compile_model
-from meshkit.runtime import Repository, create_engine
+from meshkit.ck import CompiledModel
+from meshkit.runtime import Repository
 from meshkit.runtime.migrations import Setup, downgrade, status, upgrade
-from meshkit.runtime.migrations.environment import DEFAULT_SCRIPT_LOCATION
 
 REVISION = "9fc5fae091e6"
 BEFORE = "9b3e5d1c7a42"
-MODELS = Path(__file__).resolve().parents[2] / "models"
 CHANGES = {"name": {"before": None, "after": "Anna \u00e4"}, "share": {"before": "1", "after": "2"}}
-
-
-@pytest.fixture(scope="module")
-def ec_model() -> CompiledModel:
-    return compile_model(MODELS / "energy_community")
-
-
-@pytest.fixture
-def setup(database_url: str, ec_model: CompiledModel) -> Setup:
-    return Setup(database_url, ec_model, versions=DEFAULT_SCRIPT_LOCATION / "versions")
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = create_engine(database_url)
-    yield engine
-    engine.dispose()
 
 
 def _column_type(engine: Engine) -> str:

@@ -7,7 +7,6 @@ revision creates exactly what those functions create (compared by reflection), k
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from meshkit.adapters.eda.processing.tables import (
     create_processing_tables,
     work,
 )
-from meshkit.ck import CompiledModel, compile_model
+from meshkit.ck import CompiledModel
 from meshkit.runtime import create_engine
 from meshkit.runtime.auth.store import create_auth_tables
 from meshkit.runtime.migrations import (
@@ -38,25 +37,7 @@ from meshkit.runtime.migrations.planner import deployment_storage, platform_tabl
 
 REVISION = "fa470d7c6960"
 BEFORE = "5e5bcfa3749b"
-MODELS = Path(__file__).resolve().parents[2] / "models"
 TABLES = ("meshkit_eda_work", "meshkit_eda_phase", "auth_account", "auth_api_key")
-
-
-@pytest.fixture(scope="module")
-def ec_model() -> CompiledModel:
-    return compile_model(MODELS / "energy_community")
-
-
-@pytest.fixture
-def setup(database_url: str, ec_model: CompiledModel) -> Setup:
-    return Setup(database_url, ec_model, versions=DEFAULT_SCRIPT_LOCATION / "versions")
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = create_engine(database_url)
-    yield engine
-    engine.dispose()
 
 
 def shape(engine: Engine, table: str) -> dict[str, Any]:
