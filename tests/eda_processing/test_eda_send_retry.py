@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from eda_processing_support import EEG, POINT, TENANT, World, daten_crmsg
-from test_eda_factor_change_split import _grid
+from eda_processing_support import EEG, POINT, TENANT, World, daten_crmsg, grid_operator
 from test_eda_operator_commands import Api, _assert_refused
 from typer.testing import CliRunner
 
@@ -89,7 +88,7 @@ def _give_up(world: World, transport: Outage) -> None:
 
 def test_a_message_waiting_in_backoff_is_sent_at_once(world: World) -> None:
     started = _onboarding(world)
-    transport = Outage(_grid(world))
+    transport = Outage(grid_operator(world))
     now = world.ctx.clock()
     assert send_due(world.ctx, transport, now).retrying == 1
     transport.down = False
@@ -103,7 +102,7 @@ def test_a_message_waiting_in_backoff_is_sent_at_once(world: World) -> None:
 
 def test_a_failed_request_is_sent_again_and_its_process_completes(world: World) -> None:
     started = _onboarding(world)
-    transport = Outage(_grid(world))
+    transport = Outage(grid_operator(world))
     _give_up(world, transport)
     assert _entity(world, "EdaMessage", started.message)["status"] == "failed"
     assert _entity(world, "EdaProcess", started.process)["process_state"] == "failed"
@@ -129,7 +128,7 @@ def test_a_failed_request_is_sent_again_and_its_process_completes(world: World) 
 
 def test_a_retried_failed_message_that_fails_again_gives_up_at_once(world: World) -> None:
     started = _onboarding(world)
-    transport = Outage(_grid(world))
+    transport = Outage(grid_operator(world))
     _give_up(world, transport)
     retry_now(world.ctx, started.message)
     assert send_due(world.ctx, transport).failed == 1  # one more attempt, no new backoff
@@ -146,7 +145,7 @@ def test_what_cannot_be_retried_is_refused_clearly(world: World) -> None:
     with pytest.raises(RetryError, match="no outbound message") as wrong:
         retry_now(world.ctx, inbound)
     assert wrong.value.code == "unknown-message"
-    grid = _grid(world)
+    grid = grid_operator(world)
     send_due(world.ctx, grid)
     with pytest.raises(RetryError, match=r"nothing to retry: .* handed to the gateway \(sent\)"):
         retry_now(world.ctx, started.message)
@@ -156,7 +155,7 @@ def test_what_cannot_be_retried_is_refused_clearly(world: World) -> None:
 def test_the_mutation_is_for_admins_and_says_why_not(world: World) -> None:
     api = Api(world)
     started = _onboarding(world)
-    transport = Outage(_grid(world))
+    transport = Outage(grid_operator(world))
     _give_up(world, transport)
     for role in ("staff", "member"):
         _assert_refused(api.error(role, RETRY, id=started.message), role, "command:retry_send")
@@ -182,7 +181,7 @@ def test_the_mutation_is_for_admins_and_says_why_not(world: World) -> None:
 
 def test_the_command_line_retries_and_sends(world: World, tmp_path: Any) -> None:
     started = _onboarding(world)
-    transport = Outage(_grid(world))
+    transport = Outage(grid_operator(world))
     _give_up(world, transport)
     url = world.repository.engine.url.render_as_string(hide_password=False)
     eda_cli.out.width = 200
@@ -204,7 +203,7 @@ def test_the_command_line_retries_and_sends(world: World, tmp_path: Any) -> None
 def test_a_gateway_status_after_a_retry_keeps_the_furthest(world: World) -> None:
     """A retried message that the gateway then delivers is delivered, not sent again."""
     started = _onboarding(world)
-    transport = Outage(_grid(world))
+    transport = Outage(grid_operator(world))
     now = world.ctx.clock()
     send_due(world.ctx, transport, now)
     retry_now(world.ctx, started.message, now)
