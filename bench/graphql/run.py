@@ -10,8 +10,10 @@ factor) through meshkit's runtime into a fresh PostgreSQL schema (then ANALYZE),
 twice on loopback ports: meshkit (uvicorn, one process, the policy applied) and PostGraphile 5
 (node, `npm ci` into bench/graphql/node_modules on first use). Both answer the same nested
 query — community -> 100 participants a page -> participations -> metering point — for the ten
-pages in turn, at concurrency 1 and 16, driven by one asyncio/httpx load generator, the two
-servers taking turns (6 per concurrency) so that both see the same machine load. The answers are
+pages in turn, at concurrency 1 and 16, driven by wrk (`apt install wrk`; C, so the load
+generator hardly takes CPU from the servers and PostgreSQL on a small machine; `--client httpx`
+or no wrk: this process's asyncio/httpx clients instead), the two servers taking turns (6 per
+concurrency) so that both see the same machine load. The answers are
 checked to be the same participants, metering points and factors before anything is timed.
 Prints requests/s, p50/p99 latency, SQL statements per request, the CPU time each server process
 spent per request (the figure that holds when other work loads the machine; PostgreSQL's own
@@ -30,14 +32,13 @@ import os
 import platform
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -297,6 +298,8 @@ class Figures:
     latencies_ms: list[float]
     statements: float
     cpu_seconds: float = 0.0  # of the server process
+    # wrk reports percentiles, not each latency: (requests, p50, p99) of each round
+    rounds: list[tuple[int, float, float]] = field(default_factory=list)
 
     def __add__(self, other: Figures) -> Figures:
         requests = self.requests + other.requests
@@ -307,6 +310,7 @@ class Figures:
             (self.statements * self.requests + other.statements * other.requests)
             / max(1, requests),
             self.cpu_seconds + other.cpu_seconds,
+            self.rounds + other.rounds,
         )
 
     @property
@@ -314,12 +318,16 @@ class Figures:
         return self.requests / self.seconds
 
     def percentile(self, p: float) -> float:
+        if self.rounds:  # wrk: the rounds' percentiles, weighted by their requests
+            at = 1 if p < 0.9 else 2
+            total = sum(r[0] for r in self.rounds)
+            return sum(r[0] * r[at] for r in self.rounds) / max(1, total)
         ordered = sorted(self.latencies_ms)
         return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
 
     def line(self) -> str:
         return (
-            f"{self.rps:8.1f} req/s   p50 {statistics.median(self.latencies_ms):7.1f} ms   "
+            f"{self.rps:8.1f} req/s   p50 {self.percentile(0.5):7.1f} ms   "
             f"p99 {self.percentile(0.99):7.1f} ms   {self.statements:4.1f} SQL/request   "
             f"{self.cpu_seconds * 1000 / max(1, self.requests):5.2f} ms CPU/request   "
             f"({self.requests} requests)"
@@ -357,6 +365,83 @@ async def load(
         cpu = process_cpu(api.pid) - cpu
     n = len(latencies)
     return Figures(n, elapsed, latencies, (after - before) / max(1, n), cpu)
+
+
+WRK_SCRIPT = """
+local bodies = {%(bodies)s}
+local i = 0
+wrk.method = "POST"
+%(headers)s
+request = function()
+  i = i + 1
+  return wrk.format(nil, nil, nil, bodies[(i %% #bodies) + 1])
+end
+local failed = 0
+response = function(status, headers, body)
+  if status ~= 200 or string.find(string.sub(body, 1, 20), '"errors"', 1, true) then
+    failed = failed + 1
+  end
+end
+done = function(summary, latency, requests)
+  io.write(string.format("meshkit-bench %%d %%f %%f %%d\\n", summary.requests,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, failed))
+end
+"""
+
+
+def wrk_load(
+    api: Api, bodies: list[bytes], concurrency: int, seconds: float, warm: bool
+) -> Figures:
+    """The same closed loop driven by wrk (C, one thread per 8 connections): a load generator
+    that hardly competes for the 2 CPUs the servers and PostgreSQL share."""
+    if warm:
+        with httpx.Client(headers={**api.headers, "content-type": "application/json"}) as c:
+            for body in bodies:
+                c.post(api.url, content=body).raise_for_status()
+    lua = ",".join(json.dumps(b.decode()) for b in bodies)
+    headers = "\n".join(
+        f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}"
+        for k, v in {**api.headers, "Content-Type": "application/json"}.items()
+    )
+    script = HERE / "node_modules" / f".{api.label}.lua"
+    script.write_text(WRK_SCRIPT % {"bodies": lua, "headers": headers})
+    before = api.statements()
+    cpu = process_cpu(api.pid)
+    threads = max(1, min(4, concurrency // 8))
+    started = time.perf_counter()
+    run = subprocess.run(
+        [
+            "wrk",
+            "-t",
+            str(threads),
+            "-c",
+            str(concurrency),
+            "-d",
+            f"{max(1, round(seconds))}s",
+            "-s",
+            str(script),
+            api.url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    elapsed = time.perf_counter() - started
+    cpu = process_cpu(api.pid) - cpu
+    after = api.statements()
+    line = next(x for x in run.stdout.splitlines() if x.startswith("meshkit-bench "))
+    _, requests, p50, p99, failed = line.split()
+    if int(failed) or "Non-2xx" in run.stdout:
+        raise SystemExit(f"{api.label}: {failed} failed responses\n{run.stdout}")
+    n = int(requests)
+    return Figures(
+        n,
+        min(elapsed, max(1, round(seconds))),
+        [],
+        (after - before) / max(1, n),
+        cpu,
+        [(n, float(p50), float(p99))],
+    )
 
 
 def process_cpu(pid: int) -> float:
@@ -406,6 +491,13 @@ def main() -> None:
         "--seconds", type=float, default=12.0, help="per API and concurrency, in 6 turns"
     )
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16])
+    parser.add_argument(
+        "--client",
+        choices=("wrk", "httpx"),
+        default="wrk" if shutil.which("wrk") else "httpx",
+        help="the load generator: wrk (Debian package wrk; C, hardly uses the CPUs the servers "
+        "share) when installed, else this process's asyncio/httpx clients",
+    )
     args = parser.parse_args()
 
     npm_ci()
@@ -416,7 +508,10 @@ def main() -> None:
     print(machine())
     with psycopg.connect(args.postgresql) as conn:
         row = conn.execute("SHOW server_version").fetchone()
-    print(f"PostgreSQL {row[0] if row else '?'}; node {node_version.strip()}")
+    print(
+        f"PostgreSQL {row[0] if row else '?'}; node {node_version.strip()}; "
+        f"load generator {args.client}"
+    )
 
     with fresh_schema(args.postgresql) as schema:
         started = time.perf_counter()
@@ -500,15 +595,13 @@ def main() -> None:
                 results: dict[str, Figures] = {}
                 for round_ in range(ROUNDS):
                     for api in (meshkit, pgl) if round_ % 2 == 0 else (pgl, meshkit):
-                        figures = asyncio.run(
-                            load(
-                                api,
-                                bodies[api.label],
-                                concurrency,
-                                args.seconds / ROUNDS,
-                                warm=round_ == 0,
+                        seconds, warm = args.seconds / ROUNDS, round_ == 0
+                        if args.client == "wrk":
+                            figures = wrk_load(api, bodies[api.label], concurrency, seconds, warm)
+                        else:
+                            figures = asyncio.run(
+                                load(api, bodies[api.label], concurrency, seconds, warm)
                             )
-                        )
                         known = results.get(api.label)
                         results[api.label] = figures if known is None else known + figures
                 for api in (meshkit, pgl):
