@@ -492,25 +492,32 @@ class _Request:
         assert isinstance(kind, GraphQLObjectType)
         from_, parent_conditions, links = self._through(nav, page, parent)
         conditions = [*page.conditions, *parent_conditions]
-        selected = _Selected()
-        for item in _fields(node.selection_set):
-            key = item.alias.value if item.alias else item.name.value
-            selected.add(self, page, kind, item, key, links, nav)
-        # The page: its rows' JSON (and cursors, if asked for) in sort order, at most `size`.
-        sort = [t.column.label(f"_s{i}") for i, (_, t, _) in enumerate(page.keys)]
-        columns = [selected.node_column(page).label("node"), *sort]
-        if selected.has_edges:
-            columns.append(selected.edge_column(page, links).label("edge"))
-        inner = (
-            sa.select(*columns)
+        # The page first, as plain columns in sort order, at most `size` rows: PostgreSQL
+        # evaluates a sorted, limited query's cheap expressions for every candidate row before
+        # the sort, so the rows' JSON is built from this page, over the kept rows only.
+        table = page.scope.table
+        extra = [t.column.label(f"_s{i}") for i, (_, t, _) in enumerate(page.keys)]
+        if links is not None and nav is not None and nav.link is not None:
+            extra.extend(links.c[name].label(f"_link_{name}") for name in nav.link.link.attributes)
+        kept_query = (
+            sa.select(*table.c, *extra)
             .select_from(from_)
             .where(*conditions, *page.behind)
             .order_by(*page.order_clauses)
             .limit(size)
         )
         if parent is not None:
-            inner = inner.correlate(parent)
-        rows = inner.subquery()
+            kept_query = kept_query.correlate(parent)
+        kept = kept_query.subquery()
+        selected = _Selected(kept)
+        for item in _fields(node.selection_set):
+            key = item.alias.value if item.alias else item.name.value
+            selected.add(self, page, kind, item, key, links, nav)
+        sort = [kept.c[f"_s{i}"] for i in range(len(page.keys))]
+        columns = [selected.node_column(page).label("node"), *sort]
+        if selected.has_edges:
+            columns.append(selected.edge_column(page, links).label("edge"))
+        rows = sa.select(*columns).select_from(kept).subquery()  # in the page's order
         if window.backward:  # read from the end: turned back into the client's order
             order = [
                 _direction(rows.c[f"_s{i}"], not desc) for i, (_, _, desc) in enumerate(page.keys)
@@ -688,15 +695,12 @@ class _Page:
             result = result.outerjoin(joined.table, joined.on)
         return result
 
-    def cursor(self) -> sa.ColumnElement[Any]:
-        """The sort values of a row in their JSON form (what `encode_cursor` encodes)."""
-        return sa.func.json_build_array(*(_cursor_value(t.column) for _, t, _ in self.keys))
-
 
 class _Selected:
     """What a connection's selection asks for: nodes, edges, pageInfo, totalCount."""
 
-    def __init__(self) -> None:
+    def __init__(self, table: sa.Subquery) -> None:
+        self.table = table  # the page's rows: the table's columns, _s<i> and _link_<name>
         self.parts: list[tuple[str, str, list[tuple[str, str]]]] = []
         self._node: tuple[sa.ColumnElement[Any], _Fix] | None = None
         self._edge: list[tuple[str, str, Any]] = []  # (key, what, node expression or link attr)
@@ -750,7 +754,7 @@ class _Selected:
         if self._node is not None:
             raise NotCompiled("nodes selected twice")
         kind = get_named_type(field.type)
-        self._node = request._entity(page.scope.storage, kind, page.scope.table, item.selection_set)
+        self._node = request._entity(page.scope.storage, kind, self.table, item.selection_set)
         return self._node
 
     def _edges(
@@ -778,9 +782,7 @@ class _Selected:
                 kind = get_named_type(edge_type.fields["node"].type)
                 if any(w == "node" for _, w, _ in self._edge):
                     raise NotCompiled("node selected twice")
-                body, fix = request._entity(
-                    page.scope.storage, kind, page.scope.table, sub.selection_set
-                )
+                body, fix = request._entity(page.scope.storage, kind, self.table, sub.selection_set)
                 self._edge.append((key, "node", body))
                 if fix:
                     self._edge_fix[key] = fix
@@ -794,7 +796,7 @@ class _Selected:
                     raise NotCompiled(name)
                 edge_field = edge_type.fields[name]
                 named = get_named_type(edge_field.type)
-                column = links.c[attr.name]
+                column = self.table.c[f"_link_{attr.name}"]
                 if isinstance(named, GraphQLEnumType):
                     value = _enum(column, {v.value: n for n, v in named.values.items()})
                 else:
@@ -821,7 +823,8 @@ class _Selected:
             if what == "literal":
                 pairs.append((key, sa.literal_column(_quoted(value))))
             elif what == "cursor":
-                pairs.append((key, page.cursor()))
+                values = [_cursor_value(self.table.c[f"_s{i}"]) for i in range(len(page.keys))]
+                pairs.append((key, sa.func.json_build_array(*values)))
             else:
                 pairs.append((key, value))
         return _object(pairs)
